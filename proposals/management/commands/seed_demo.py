@@ -1,0 +1,421 @@
+"""Demo data: the Lin'an economy bureau and its neighbours, the offices, one user per role,
+the two real items behind ../shared/reference/ taken to issued (临经信建复〔2023〕41号 and
+提复〔2023〕42号),
+and a dozen current items in every state. All writes go through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from proposals import services as ps
+from proposals.models import Bureau
+from proposals.models import Office
+from proposals.models import Proposal
+from proposals.models import Session
+from proposals.models import Staff
+from replies import services as rs
+from replies.models import DocumentCounter
+
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+PASSWORD = "fuhan2026"
+NPC_CC = ["区人大常委会办公室", "区人大代表工委", "区政府督查室"]
+CPPCC_CC = ["区政协办公室", "区政协提案委员会", "区政府督查室"]
+
+BUREAUS = [
+    # key, full name, short name, prefix
+    ("jxj", "杭州市临安区经济和信息化局", "区经信局", "临经信"),
+    ("sw", "杭州市临安区商务局", "区商务局", "临商务"),
+    ("kj", "杭州市临安区科学技术局", "区科技局", "临科"),
+    ("gz", "杭州市规划和自然资源局临安分局", "规划资源分局", "临规资"),
+]
+USERS = [
+    # username, full name, role, bureau key or office kind, phone
+    ("louwr", "楼伟荣", "clerk", "jxj", "89541421"),
+    ("guxj", "顾小晶", "supervisor", "jxj", "89541400"),
+    ("wangl", "王丽", "clerk", "sw", "63701234"),
+    ("zhoujh", "周建华", "supervisor", "sw", "63701200"),
+    ("chenyf", "陈一帆", "clerk", "kj", "63812345"),
+    ("liuq", "刘强", "supervisor", "kj", "63812300"),
+    ("hemin", "何敏", "clerk", "gz", "63733456"),
+    ("sunyl", "孙玉林", "supervisor", "gz", "63733400"),
+    ("npc", "张晓燕", "office", "npc", "63702001"),
+    ("cppcc", "李文华", "office", "cppcc", "63702101"),
+    ("duchashi", "赵国平", "office", "supervision", "63702201"),
+]
+
+
+def _name_split(full: str) -> dict[str, str]:
+    return {"last_name": full[0], "first_name": full[1:]}
+
+
+class Command(BaseCommand):
+    help = "创建演示数据（单位、机构、用户、会议届次、建议提案及复函）"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Bureau.objects.exists():
+            self.stdout.write("演示数据已存在，跳过。")
+            return
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.SUCCESS("演示数据已创建。"))
+
+    # --- people and places -------------------------------------------------------------------
+    def _seed(self) -> None:
+        User = get_user_model()  # noqa: N806
+        self.bureau = {
+            key: Bureau.objects.create(full_name=full, short_name=short, doc_prefix=prefix)
+            for key, full, short, prefix in BUREAUS
+        }
+        offices = {
+            "npc": Office.objects.create(kind="npc", name="区人大常委会办公室（代表工委）"),
+            "cppcc": Office.objects.create(kind="cppcc", name="区政协办公室（提案委员会）"),
+            "supervision": Office.objects.create(kind="supervision", name="区政府督查室"),
+        }
+        self.user: dict[str, Any] = {}
+        for username, full, role, where, phone in USERS:
+            user = User.objects.create_user(
+                username=username,
+                password=PASSWORD,
+                email=f"{username}@linan.example.gov.cn",
+                **_name_split(full),
+            )
+            Staff.objects.create(
+                user=user,
+                role=role,
+                phone=phone,
+                bureau=self.bureau.get(where) if role != "office" else None,
+                office=offices.get(where) if role == "office" else None,
+            )
+            self.user[username] = user
+        User.objects.create_superuser(
+            username="admin",
+            password=PASSWORD,
+            email="admin@linan.example.gov.cn",
+            first_name="管理员",
+        )
+        today = timezone.localdate()
+        self.npc23 = Session.objects.create(
+            body="npc", name="区十七届人大二次会议", year=2023, default_cc=NPC_CC
+        )
+        self.cppcc23 = Session.objects.create(
+            body="cppcc", name="区政协十届二次会议", year=2023, default_cc=CPPCC_CC
+        )
+        self.npc_now = Session.objects.create(
+            body="npc",
+            name=f"区十七届人大{'五' if today.year == 2026 else '本'}次会议",
+            year=today.year,
+            default_cc=NPC_CC,
+        )
+        self.cppcc_now = Session.objects.create(
+            body="cppcc",
+            name=f"区政协十届{'五' if today.year == 2026 else '本'}次会议",
+            year=today.year,
+            default_cc=CPPCC_CC,
+        )
+        # The bureau had issued 40 letters in 2023 before these two (the reference numbers).
+        DocumentCounter.objects.create(bureau=self.bureau["jxj"], year=2023, last_serial=40)
+        self._reference_items()
+        self._current_items(today)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _register(
+        self,
+        session: Session,
+        number: int,
+        title: str,
+        proposer: str,
+        assigned: dt.date,
+        lead: str,
+        co: tuple[str, ...] = (),
+        **extra: Any,
+    ) -> Any:
+        office = self.user["npc" if session.body == "npc" else "cppcc"]
+        proposal = ps.proposal_register(
+            session=session,
+            number=number,
+            title=title,
+            lead_proposer=proposer,
+            assigned_date=assigned,
+            lead_bureaus=[self.bureau[lead]],
+            co_bureaus=[self.bureau[c] for c in co],
+            actor=office,
+            **extra,
+        )
+        return proposal.assignments.get(bureau=self.bureau[lead])
+
+    def _clerk(self, a: Any) -> Any:
+        return Staff.objects.get(bureau=a.bureau, role="clerk").user
+
+    def _leader(self, a: Any) -> Any:
+        return Staff.objects.get(bureau=a.bureau, role="supervisor").user
+
+    def _to_drafting(self, a: Any) -> None:
+        clerk, leader = self._clerk(a), self._leader(a)
+        ps.assignment_accept(assignment_id=a.pk, actor=clerk)
+        ps.assignment_update_contacts(
+            assignment_id=a.pk,
+            actor=clerk,
+            leader_name=leader.get_full_name(),
+            phone=clerk.staff.phone,
+        )
+        ps.assignment_start_drafting(assignment_id=a.pk, actor=clerk)
+
+    def _draft(self, a: Any, body: str, answer_class: str = "A") -> None:
+        clerk, leader = self._clerk(a), self._leader(a)
+        if a.is_lead:
+            rs.reply_save_draft(
+                assignment_id=a.pk,
+                actor=clerk,
+                body=body,
+                answer_class=answer_class,
+                leader_name=leader.get_full_name(),
+                clerk_name=clerk.get_full_name(),
+                phone=clerk.staff.phone,
+            )
+        else:
+            rs.opinion_save_draft(
+                assignment_id=a.pk,
+                actor=clerk,
+                body=body,
+                leader_name=leader.get_full_name(),
+                phone=clerk.staff.phone,
+            )
+
+    def _to(
+        self,
+        a: Any,
+        target: str,
+        body: str = "",
+        answer_class: str = "A",
+        issued_on: dt.date | None = None,
+    ) -> None:
+        """Walk an assignment forward through the services up to `target`."""
+        order = ["accepted", "drafting", "in_review", "approved", "issued", "cc_sent"]
+        clerk, leader = self._clerk(a), self._leader(a)
+        for step in order[: order.index(target) + 1]:
+            if step == "accepted":
+                ps.assignment_accept(assignment_id=a.pk, actor=clerk)
+            elif step == "drafting":
+                ps.assignment_update_contacts(
+                    assignment_id=a.pk,
+                    actor=clerk,
+                    leader_name=leader.get_full_name(),
+                    phone=clerk.staff.phone,
+                )
+                ps.assignment_start_drafting(assignment_id=a.pk, actor=clerk)
+                if body:
+                    self._draft(a, body, answer_class)
+            elif step == "in_review":
+                ps.assignment_submit(assignment_id=a.pk, actor=clerk)
+            elif step == "approved":
+                ps.assignment_approve(assignment_id=a.pk, actor=leader, comment="同意印发")
+            elif step == "issued":
+                if a.is_lead:
+                    rs.reply_issue(assignment_id=a.pk, actor=clerk, issued_on=issued_on)
+                else:
+                    rs.opinion_send(assignment_id=a.pk, actor=clerk)
+            elif step == "cc_sent":
+                ps.assignment_send_cc(assignment_id=a.pk, actor=clerk)
+
+    # --- the two real letters ------------------------------------------------------------------
+    def _reference_items(self) -> None:
+        a50 = self._register(
+            self.npc23,
+            50,
+            "关于进一步加强五金工具产业发展的建议",
+            "申卫康",
+            dt.date(2023, 3, 10),
+            "jxj",
+            signer_count=13,
+            is_key=True,
+            content="建议培育龙头企业、出台扶持政策、推动全产业链创新，进一步加强我区五金工具产业发展。",
+        )
+        a46 = self._register(
+            self.cppcc23,
+            46,
+            "关于由行业协会牵头以企引企进行产业链精准招商的建议",
+            "孙建文",
+            dt.date(2023, 3, 10),
+            "jxj",
+            content="建议发挥行业协会作用，出台扶持政策，由协会牵头以企引企开展产业链精准招商。",
+        )
+        body50 = (DEMO / "reply_npc_50.txt").read_text(encoding="utf-8")
+        body46 = (DEMO / "reply_cppcc_46.txt").read_text(encoding="utf-8")
+        self._to(a50, "cc_sent", body50, "A", issued_on=dt.date(2023, 5, 8))
+        self._to(a46, "cc_sent", body46, "A", issued_on=dt.date(2023, 5, 8))
+        rs.reply_record_feedback(
+            assignment_id=a50.pk,
+            actor=self.user["npc"],
+            satisfaction="satisfied",
+            feedback_date=dt.date(2023, 5, 26),
+        )
+        rs.reply_record_feedback(
+            assignment_id=a46.pk,
+            actor=self.user["cppcc"],
+            satisfaction="satisfied",
+            feedback_date=dt.date(2023, 5, 30),
+        )
+
+    # --- a dozen current items in every state --------------------------------------------------
+    def _current_items(self, today: dt.date) -> None:
+        def ago(days: int) -> dt.date:
+            return today - dt.timedelta(days=days)
+
+        npc, cppcc = self.npc_now, self.cppcc_now
+        generic = (
+            "{you}在{session}上提出的《{title}》收悉。非常感谢{you}对我区制造业发展的关心与支持！"
+            "现结合我区实际，答复如下：\n"
+            "一、关于当前工作情况\n"
+            "近年来，我区深入实施“产业强区”首位战略，围绕“5+3”制造业集群，"
+            "持续推进传统制造业改造提升和数字化改造，**一是**加大技术改造投入，"
+            "**二是**推进“机器换人”和工厂物联网建设，**三是**完善产业扶持政策。\n"
+            "二、关于下一步打算\n"
+            "我局将会同相关部门，认真研究吸收{you}的意见建议，进一步完善政策，"
+            "加强要素保障，推动产业高质量发展。\n"
+            "最后，再次感谢{you}对我们工作的关心和支持！"
+        )
+
+        def body_for(a: Any) -> str:
+            p = a.proposal
+            return generic.format(you=p.you, session=p.session.name, title=p.title)
+
+        # 1. lead drafting, co-unit opinion already sent
+        a = self._register(
+            npc,
+            3,
+            "关于加快推进五金工具产业数字化改造的建议",
+            "方建国",
+            ago(40),
+            "jxj",
+            ("kj",),
+            signer_count=6,
+            is_key=True,
+        )
+        co = a.proposal.assignments.get(role="co_unit")
+        self._to(
+            co,
+            "issued",
+            "我局将围绕五金工具产业，支持企业申报高新技术企业和研发中心，"
+            "落实研发费用加计扣除政策。",
+        )
+        self._to(a, "drafting", body_for(a), "B")
+        # 2. in review
+        a = self._register(
+            npc,
+            8,
+            "关于支持中小企业走“专精特新”发展道路的建议",
+            "徐丽萍",
+            ago(55),
+            "jxj",
+            signer_count=3,
+        )
+        self._to(a, "in_review", body_for(a), "B")
+        # 3. reassignment requested (land supply is the planning bureau's)
+        a = self._register(
+            npc,
+            12,
+            "关于优化工业用地供给保障制造业项目落地的建议",
+            "钱永明",
+            ago(2),
+            "jxj",
+            signer_count=4,
+        )
+        ps.assignment_request_reassignment(
+            assignment_id=a.pk,
+            actor=self._clerk(a),
+            reason="工业用地供应属规划和自然资源部门职责，建议改由规划资源分局主办。",
+        )
+        # 4. newly assigned
+        self._register(
+            npc,
+            15,
+            "关于加强电线电缆产业质量品牌建设的建议",
+            "邵红英",
+            ago(1),
+            "jxj",
+            signer_count=2,
+        )
+        # 5. approved, waiting to be issued
+        a = self._register(npc, 21, "关于全面推行绿色制造体系建设的建议", "潘志强", ago(70), "jxj")
+        self._to(a, "approved", body_for(a), "A")
+        # 6. another bureau leads, the economy bureau is co-unit and has accepted
+        a = self._register(
+            npc,
+            27,
+            "关于提升产业链招商精准度的建议",
+            "俞晓东",
+            ago(20),
+            "sw",
+            ("jxj",),
+            signer_count=5,
+        )
+        self._to(a, "accepted")
+        self._to(a.proposal.assignments.get(role="co_unit"), "accepted")
+        # 7. the science bureau has issued its reply
+        a = self._register(npc, 33, "关于加大企业研发投入补助力度的建议", "金伟", ago(80), "kj")
+        self._to(a, "issued", body_for(a).replace("我局将会同", "我局已会同"), "A")
+        # 8. CPPCC: overdue, extension asked
+        a = self._register(
+            cppcc, 5, "关于发挥行业协会在传统产业升级中作用的提案", "章国庆", ago(100), "jxj"
+        )
+        self._to(a, "drafting", body_for(a), "B")
+        ps.extension_request(
+            assignment_id=a.pk,
+            actor=self._clerk(a),
+            requested_due_date=a.due_date + dt.timedelta(days=45),
+            reason="涉及行业协会职能调整，需待区委区政府研究后答复。",
+        )
+        # 9. done and satisfied
+        a = self._register(
+            cppcc,
+            11,
+            "关于建设五金工具公共检测服务平台的提案",
+            "吴海燕",
+            ago(90),
+            "jxj",
+            is_key=True,
+        )
+        self._to(a, "cc_sent", body_for(a), "A", issued_on=ago(10))
+        rs.reply_record_feedback(
+            assignment_id=a.pk,
+            actor=self.user["cppcc"],
+            satisfaction="basically",
+            feedback_date=ago(3),
+        )
+        # 10. returned for revision
+        a = self._register(cppcc, 17, "关于推进工业互联网平台应用的提案", "黄志远", ago(45), "jxj")
+        self._to(a, "in_review", body_for(a), "B")
+        ps.assignment_return(
+            assignment_id=a.pk,
+            actor=self._leader(a),
+            comment="请补充今年工业互联网平台培育的具体数据，并与区科技局核对口径。",
+        )
+        # 11. a collective proposal, accepted
+        a = self._register(
+            cppcc,
+            23,
+            "关于培育制造业数字化服务商的提案",
+            "民盟临安区基层委员会",
+            ago(10),
+            "jxj",
+            is_collective=True,
+        )
+        self._to(a, "accepted")
+        # 12. issued, proposer unsatisfied, reopened
+        a = self._register(cppcc, 30, "关于加快光电产业集群发展的提案", "沈立群", ago(95), "jxj")
+        self._to(a, "cc_sent", body_for(a), "C", issued_on=ago(20))
+        rs.reply_record_feedback(
+            assignment_id=a.pk,
+            actor=self.user["cppcc"],
+            satisfaction="unsatisfied",
+            feedback_date=ago(5),
+            comment="答复过于笼统，希望明确光电产业园区建设时间表。",
+        )
+        assert Proposal.objects.count() == 14  # noqa: S101

@@ -1,0 +1,399 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin
+from django_fsm import FSMField
+
+from proposals.workflow import AssignmentState
+from proposals.workflow import AssignmentWorkflow
+from proposals.workflow import ExtensionState
+from proposals.workflow import ExtensionWorkflow
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Body(models.TextChoices):
+    NPC = "npc", "人大"
+    CPPCC = "cppcc", "政协"
+
+
+# What differs between the two bodies, in the words the letters use.
+BODY_TERMS: dict[str, dict[str, str]] = {
+    Body.NPC: {"item": "建议", "member": "代表", "series": "建", "contact": "承办"},
+    Body.CPPCC: {"item": "提案", "member": "委员", "series": "提", "contact": "主办"},
+}
+
+
+class Bureau(BaseModel):
+    class LetterFormat(models.TextChoices):
+        FILE = "file", "文件格式"
+        LETTER = "letter", "信函格式"
+
+    class NumberSeries(models.TextChoices):
+        SHARED = "shared", "建复、提复共用一个流水号"
+        PER_SERIES = "per_series", "建复、提复分别编号"
+
+    full_name = models.CharField("单位全称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=30, unique=True)
+    doc_prefix = models.CharField("发文字号前缀", max_length=20, help_text="如：临经信")
+    letter_format = models.CharField(
+        "复函版式", max_length=10, choices=LetterFormat.choices, default=LetterFormat.FILE
+    )
+    number_series = models.CharField(
+        "编号方式", max_length=12, choices=NumberSeries.choices, default=NumberSeries.SHARED
+    )
+
+    class Meta:
+        verbose_name = "承办单位"
+        verbose_name_plural = "承办单位"
+        ordering = ["short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Office(BaseModel):
+    class Kind(models.TextChoices):
+        NPC = "npc", "区人大常委会办公室"
+        CPPCC = "cppcc", "区政协办公室"
+        SUPERVISION = "supervision", "区政府督查室"
+
+    kind = models.CharField("类别", max_length=12, choices=Kind.choices, unique=True)
+    name = models.CharField("名称", max_length=100)
+
+    class Meta:
+        verbose_name = "交办/督办机构"
+        verbose_name_plural = "交办/督办机构"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(BaseModel):
+    """A user's place in the system: a bureau clerk or supervisor, or office staff."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", "承办人"
+        SUPERVISOR = "supervisor", "承办领导"
+        OFFICE = "office", "交办/督办机构工作人员"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name="用户",
+    )
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    bureau = models.ForeignKey(
+        Bureau,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name="所属单位",
+    )
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name="所属机构",
+    )
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员"
+        constraints = [
+            models.CheckConstraint(
+                name="staff_bureau_or_office",
+                condition=(
+                    Q(role="office", office__isnull=False, bureau__isnull=True)
+                    | (
+                        Q(
+                            role__in=["clerk", "supervisor"],
+                            bureau__isnull=False,
+                            office__isnull=True,
+                        )
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.username}（{self.get_role_display()}）"
+
+    @property
+    def is_bureau_staff(self) -> bool:
+        return self.role in (self.Role.CLERK, self.Role.SUPERVISOR)
+
+
+def default_answer_classes() -> list[dict[str, str]]:
+    return [
+        {"code": "A", "label": "已解决或基本解决"},
+        {"code": "B", "label": "正在解决或列入计划解决"},
+        {"code": "C", "label": "因条件限制留作参考"},
+    ]
+
+
+class Session(BaseModel):
+    """A sitting of the NPC or CPPCC, with its handling policy as data."""
+
+    body = models.CharField("届次类别", max_length=8, choices=Body.choices)
+    name = models.CharField("会议名称", max_length=60, help_text="如：区十七届人大二次会议")
+    year = models.PositiveSmallIntegerField("年度")
+    # Handling policy (办理规则): every period is data, never a constant in code.
+    reply_period_months = models.PositiveSmallIntegerField("答复期限（月）", default=3)
+    complex_period_months = models.PositiveSmallIntegerField("复杂事项答复期限（月）", default=6)
+    reassignment_window_workdays = models.PositiveSmallIntegerField(
+        "申请调整期限（工作日）", default=5
+    )
+    co_unit_opinion_months = models.PositiveSmallIntegerField("协办意见期限（月）", default=1)
+    extension_cap_months = models.PositiveSmallIntegerField("单次延期上限（月）", default=3)
+    max_total_months = models.PositiveSmallIntegerField("自交办起最长期限（月）", default=6)
+    reopen_period_months = models.PositiveSmallIntegerField("重新办理期限（月）", default=1)
+    answer_classes = models.JSONField("答复分类", default=default_answer_classes)
+    default_cc = models.JSONField("默认抄送单位", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "会议届次"
+        verbose_name_plural = "会议届次"
+        ordering = ["-year", "body"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "name"], name="session_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def terms(self) -> dict[str, str]:
+        return BODY_TERMS[self.body]
+
+    def answer_class_codes(self) -> list[str]:
+        return [c["code"] for c in self.answer_classes]
+
+    def answer_class_label(self, code: str) -> str:
+        return next((c["label"] for c in self.answer_classes if c["code"] == code), "")
+
+
+class Proposal(BaseModel):
+    """A suggestion (建议) or proposal (提案) registered by an office."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "正常办理"
+        WITHDRAWN = "withdrawn", "已撤回"
+        MERGED = "merged", "已并案"
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="proposals", verbose_name="会议届次"
+    )
+    number = models.PositiveIntegerField("编号")
+    title = models.CharField("标题", max_length=200)
+    lead_proposer = models.CharField("领衔人", max_length=100)
+    signer_count = models.PositiveSmallIntegerField(
+        "提出人数", default=1, help_text="领衔人在内的总人数，如“申卫康等13位代表”填13"
+    )
+    cosigners = models.TextField("附议人", blank=True)
+    is_collective = models.BooleanField("集体提案", default=False)
+    is_key = models.BooleanField("重点", default=False)
+    is_complex = models.BooleanField("复杂事项", default=False)
+    content = models.TextField("内容", blank=True)
+    assigned_date = models.DateField("交办日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = "建议提案"
+        verbose_name_plural = "建议提案"
+        ordering = ["session", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "number"], name="proposal_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session.name}第{self.number}号{self.session.terms['item']}"
+
+    @property
+    def kind_label(self) -> str:
+        return self.session.terms["item"]
+
+    @property
+    def salutation(self) -> str:
+        """申卫康等13位代表 / 孙建文委员 / a collective's own name."""
+        if self.is_collective:
+            return self.lead_proposer
+        member = self.session.terms["member"]
+        if self.signer_count > 1:
+            return f"{self.lead_proposer}等{self.signer_count}位{member}"
+        return f"{self.lead_proposer}{member}"
+
+    @property
+    def you(self) -> str:
+        return "您们" if self.signer_count > 1 or self.is_collective else "您"
+
+
+class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
+    """One bureau's handling of one item, as lead unit (主办) or co-unit (协办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "主办"
+        CO_UNIT = "co_unit", "协办"
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="assignments", verbose_name="建议提案"
+    )
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="assignments", verbose_name="承办单位"
+    )
+    role = models.CharField("办理方式", max_length=8, choices=Role.choices, default=Role.LEAD)
+    state = FSMField(
+        "状态", choices=AssignmentState.choices, default=AssignmentState.ASSIGNED, protected=True
+    )
+    assigned_date = models.DateField("交办日期")
+    due_date = models.DateField("办结期限")
+    reassignment_deadline = models.DateField("申请调整截止日")
+    leader_name = models.CharField("承办领导", max_length=30, blank=True)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="承办人",
+    )
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    reassignment_reason = models.TextField("申请调整理由", blank=True)
+    reassigned_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="调整至",
+    )
+
+    class Meta:
+        verbose_name = "交办任务"
+        verbose_name_plural = "交办任务"
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "bureau"],
+                condition=~Q(state="reassigned"),
+                name="assignment_one_open_per_bureau",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "state"]),
+            models.Index(fields=["state", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal}（{self.bureau}{self.get_role_display()}）"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == self.Role.LEAD
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in AssignmentState.closed()
+
+    def days_overdue(self, today: dt.date) -> int:
+        return (today - self.due_date).days if self.is_open and today > self.due_date else 0
+
+
+class ExtensionRequest(ConcurrentTransitionMixin, ExtensionWorkflow, BaseModel):
+    """延期申请: asked by the bureau, decided by the office; approval moves the due date."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="extensions", verbose_name="交办任务"
+    )
+    state = FSMField(
+        "状态", choices=ExtensionState.choices, default=ExtensionState.PENDING, protected=True
+    )
+    reason = models.TextField("延期理由")
+    requested_due_date = models.DateField("申请延至")
+    previous_due_date = models.DateField("原办结期限")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="审批人",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_comment = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(state="pending"),
+                name="extension_one_pending_per_assignment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} 延期至 {self.requested_due_date}"
+
+
+class AuditEvent(models.Model):
+    """Every write that is not a state transition (those are in django-fsm-log's StateLog)."""
+
+    class Verb(models.TextChoices):
+        REGISTERED = "registered", "登记交办"
+        DRAFT_SAVED = "draft_saved", "保存草稿"
+        OPINION_SAVED = "opinion_saved", "保存协办意见"
+        EXTENSION_REQUESTED = "extension_requested", "申请延期"
+        EXTENSION_APPROVED = "extension_approved", "同意延期"
+        EXTENSION_REJECTED = "extension_rejected", "不同意延期"
+        NUMBER_ALLOCATED = "number_allocated", "分配文号"
+        FEEDBACK_RECORDED = "feedback_recorded", "登记满意度"
+        CONTACTS_CHANGED = "contacts_changed", "修改承办信息"
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="events", verbose_name="建议提案"
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name="交办任务",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    verb = models.CharField("操作", max_length=24, choices=Verb.choices)
+    message = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_verb_display()}"

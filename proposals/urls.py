@@ -1,0 +1,19 @@
+from django.urls import path
+
+from proposals import views
+
+app_name = "proposals"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("items/", views.assignment_list, name="list"),
+    path("assignments/<int:assignment_id>/", views.assignment_detail, name="assignment"),
+    path(
+        "assignments/<int:assignment_id>/do/<str:name>/",
+        views.assignment_transition,
+        name="transition",
+    ),
+    path("assignments/<int:assignment_id>/reassign/", views.assignment_reassign, name="reassign"),
+    path("assignments/<int:assignment_id>/extension/", views.extension_request, name="extension"),
+    path("extensions/<int:extension_id>/decide/", views.extension_decide, name="extension_decide"),
+]

@@ -1,0 +1,144 @@
+from django.conf import settings
+from django.db import models
+
+from proposals.models import Assignment
+from proposals.models import BaseModel
+from proposals.models import Bureau
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class Reply(BaseModel):
+    """The reply letter (复函) of a lead unit. Its number exists only once it is issued."""
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.PROTECT, related_name="reply", verbose_name="交办任务"
+    )
+    body = models.TextField(
+        "正文", blank=True, help_text="每段一行；**加粗**；一、（一）1. 开头的行为标题"
+    )
+    answer_class = models.CharField("答复分类", max_length=4, blank=True)
+    leader_name = models.CharField("承办领导", max_length=30, blank=True)
+    clerk_name = models.CharField("承办人", max_length=30, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    cc_list = models.JSONField("抄送", default=list, blank=True)
+    version = models.PositiveIntegerField("版本", default=0)
+    # Feedback from the proposer.
+    satisfaction = models.CharField(
+        "满意度", max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    satisfaction_date = models.DateField("反馈日期", null=True, blank=True)
+    satisfaction_comment = models.TextField("反馈意见", blank=True)
+
+    class Meta:
+        verbose_name = "复函"
+        verbose_name_plural = "复函"
+
+    def __str__(self) -> str:
+        letter = self.latest_letter
+        return letter.doc_number if letter else f"{self.assignment}（草稿）"
+
+    @property
+    def latest_letter(self) -> "IssuedLetter | None":
+        return self.letters.order_by("-issued_date", "-pk").first()
+
+
+class IssuedLetter(models.Model):
+    """An issued letter: number, date, the text as issued and its PDF. Never changes once written;
+    a re-handled item (重新办理) gets a new letter with a new number."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="letters")
+    doc_year = models.PositiveSmallIntegerField("文号年份")
+    doc_serial = models.PositiveIntegerField("文号序号")
+    doc_number = models.CharField("文号", max_length=40, unique=True)
+    issued_date = models.DateField("印发日期")
+    body = models.TextField("正文")
+    answer_class = models.CharField("答复分类", max_length=4)
+    leader_name = models.CharField("承办领导", max_length=30)
+    clerk_name = models.CharField("承办人", max_length=30)
+    phone = models.CharField("联系电话", max_length=30)
+    cc_list = models.JSONField("抄送", default=list)
+    pdf = models.FileField("复函PDF", upload_to="letters/%Y/", blank=True)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="印发人",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已印发复函"
+        verbose_name_plural = "已印发复函"
+        ordering = ["issued_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.doc_number
+
+
+class ReplyVersion(models.Model):
+    """A snapshot of the draft each time it is submitted for review (for the reviewer's diff)."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField("版本")
+    body = models.TextField("正文")
+    answer_class = models.CharField("答复分类", max_length=4, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "复函版本"
+        verbose_name_plural = "复函版本"
+        ordering = ["reply", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "version"], name="reply_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reply} v{self.version}"
+
+
+class Opinion(BaseModel):
+    """A co-unit's written opinion (协办意见) to the lead unit."""
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.PROTECT, related_name="opinion", verbose_name="交办任务"
+    )
+    body = models.TextField("协办意见", blank=True)
+    leader_name = models.CharField("协办领导", max_length=30, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    sent_at = models.DateTimeField("送出时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "协办意见"
+        verbose_name_plural = "协办意见"
+
+    def __str__(self) -> str:
+        return f"{self.assignment} 协办意见"
+
+
+class DocumentCounter(models.Model):
+    """Gapless serials per bureau, year and series ('' when 建复 and 提复 share one counter)."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="counters")
+    year = models.PositiveSmallIntegerField("年份")
+    series = models.CharField("系列", max_length=4, blank=True)
+    last_serial = models.PositiveIntegerField("已用至", default=0)
+
+    class Meta:
+        verbose_name = "文号计数器"
+        verbose_name_plural = "文号计数器"
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "year", "series"], name="counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau.doc_prefix}{self.series}〔{self.year}〕至{self.last_serial}号"

@@ -1,0 +1,268 @@
+"""Writes for reply letters: drafts, versions, document numbers, issuance and feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from proposals import calendar
+from proposals.exceptions import AccessDenied
+from proposals.exceptions import ApplicationError
+from proposals.exceptions import TransitionError
+from proposals.models import Assignment
+from proposals.models import AuditEvent
+from proposals.models import Bureau
+from proposals.services import assignment_run_transition
+from proposals.services import audit
+from proposals.validation import clean_text
+from proposals.workflow import AssignmentState
+from proposals.workflow import is_bureau_clerk
+from proposals.workflow import is_handling_office
+from replies.models import DocumentCounter
+from replies.models import IssuedLetter
+from replies.models import Opinion
+from replies.models import Reply
+from replies.models import ReplyVersion
+from replies.models import Satisfaction
+
+S = AssignmentState
+BODY_MAX_CHARS = 30_000
+
+
+def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("proposal__session", "bureau")
+        .get(pk=assignment_id)
+    )
+    if not is_bureau_clerk(assignment, actor):
+        raise AccessDenied("只有本单位承办人可以编辑复函草稿")
+    if assignment.state != S.DRAFTING:
+        raise TransitionError(
+            f"当前状态为“{assignment.get_state_display()}”，只有“办理中”可以编辑草稿"
+        )
+    return assignment
+
+
+def reply_get_or_create_draft(*, assignment: Assignment) -> Reply:
+    """The lead unit's draft, created on first use with the contacts and CC list prefilled."""
+    reply = Reply.objects.filter(assignment=assignment).first()
+    if reply is None:
+        clerk = assignment.clerk
+        reply = Reply.objects.create(
+            assignment=assignment,
+            leader_name=assignment.leader_name,
+            clerk_name=(clerk.get_full_name() if clerk else ""),
+            phone=assignment.phone,
+            cc_list=list(assignment.proposal.session.default_cc),
+        )
+    return reply
+
+
+@transaction.atomic
+def reply_save_draft(
+    *,
+    assignment_id: int,
+    actor: Any,
+    body: str,
+    answer_class: str,
+    leader_name: str,
+    clerk_name: str,
+    phone: str,
+    cc_list: list[str] | None = None,
+) -> Reply:
+    assignment = _editable_assignment(assignment_id=assignment_id, actor=actor)
+    if not assignment.is_lead:
+        raise ApplicationError("协办单位填写协办意见，不单独出具复函")
+    session = assignment.proposal.session
+    answer_class = (answer_class or "").strip()
+    if answer_class and answer_class not in session.answer_class_codes():
+        raise ApplicationError("答复分类须为以下之一：" + "、".join(session.answer_class_codes()))
+    cleaned_cc = [clean_text(c, label="抄送单位", max_length=60) for c in (cc_list or [])]
+    reply = reply_get_or_create_draft(assignment=assignment)
+    reply.body = clean_text(body, label="复函正文", max_length=BODY_MAX_CHARS)
+    reply.answer_class = answer_class
+    reply.leader_name = clean_text(leader_name, label="承办领导", max_length=30)
+    reply.clerk_name = clean_text(clerk_name, label="承办人", max_length=30)
+    reply.phone = clean_text(phone, label="联系电话", max_length=30)
+    if cc_list is not None:
+        reply.cc_list = [c for c in cleaned_cc if c]
+    reply.save()
+    audit(
+        proposal=assignment.proposal,
+        assignment=assignment,
+        actor=actor,
+        verb=AuditEvent.Verb.DRAFT_SAVED,
+        data={"chars": len(reply.body)},
+    )
+    return reply
+
+
+@transaction.atomic
+def opinion_save_draft(
+    *, assignment_id: int, actor: Any, body: str, leader_name: str = "", phone: str = ""
+) -> Opinion:
+    assignment = _editable_assignment(assignment_id=assignment_id, actor=actor)
+    if assignment.is_lead:
+        raise ApplicationError("主办单位请填写复函")
+    opinion, _ = Opinion.objects.get_or_create(assignment=assignment)
+    opinion.body = clean_text(body, label="协办意见", max_length=BODY_MAX_CHARS)
+    opinion.leader_name = clean_text(leader_name, label="协办领导", max_length=30)
+    opinion.phone = clean_text(phone, label="联系电话", max_length=30)
+    opinion.save()
+    audit(
+        proposal=assignment.proposal,
+        assignment=assignment,
+        actor=actor,
+        verb=AuditEvent.Verb.OPINION_SAVED,
+        data={"chars": len(opinion.body)},
+    )
+    return opinion
+
+
+def reply_snapshot_version(*, reply: Reply, actor: Any) -> ReplyVersion:
+    """Called inside the submit transition: the reviewer sees exactly what was submitted."""
+    reply.version += 1
+    reply.save(update_fields=["version", "updated_at"])
+    return ReplyVersion.objects.create(
+        reply=reply,
+        version=reply.version,
+        body=reply.body,
+        answer_class=reply.answer_class,
+        submitted_by=actor,
+    )
+
+
+# --- document numbers ---------------------------------------------------------------------------
+
+
+def document_series(*, assignment: Assignment) -> str:
+    return assignment.proposal.session.terms["series"]
+
+
+def document_number_allocate(*, bureau: Bureau, year: int, series: str) -> tuple[int, str]:
+    """Next serial for the bureau and year, under a row lock. Must run inside the issuing
+    transaction: if issuance fails the serial is rolled back with it, so there are no gaps."""
+    key = "" if bureau.number_series == Bureau.NumberSeries.SHARED else series
+    DocumentCounter.objects.get_or_create(bureau=bureau, year=year, series=key)
+    counter = DocumentCounter.objects.select_for_update().get(bureau=bureau, year=year, series=key)
+    counter.last_serial += 1
+    counter.save(update_fields=["last_serial"])
+    number = f"{bureau.doc_prefix}{series}复〔{year}〕{counter.last_serial}号"
+    return counter.last_serial, number
+
+
+def reply_issue(
+    *, assignment_id: int, actor: Any, issued_on: dt.date | None = None
+) -> IssuedLetter:
+    """印发: allocate the number, freeze the text as an IssuedLetter, run the `issue` transition."""
+    issued_on = issued_on or timezone.localdate()
+    holder: dict[str, IssuedLetter] = {}
+
+    def freeze(assignment: Assignment) -> None:
+        if not assignment.is_lead:
+            raise ApplicationError("协办单位请使用“送出协办意见”")
+        reply = Reply.objects.select_for_update().get(assignment=assignment)
+        serial, number = document_number_allocate(
+            bureau=assignment.bureau,
+            year=issued_on.year,
+            series=document_series(assignment=assignment),
+        )
+        letter = IssuedLetter.objects.create(
+            reply=reply,
+            doc_year=issued_on.year,
+            doc_serial=serial,
+            doc_number=number,
+            issued_date=issued_on,
+            body=reply.body,
+            answer_class=reply.answer_class,
+            leader_name=reply.leader_name,
+            clerk_name=reply.clerk_name,
+            phone=reply.phone,
+            cc_list=reply.cc_list or list(assignment.proposal.session.default_cc),
+            issued_by=actor,
+        )
+        audit(
+            proposal=assignment.proposal,
+            assignment=assignment,
+            actor=actor,
+            verb=AuditEvent.Verb.NUMBER_ALLOCATED,
+            message=number,
+            data={"serial": serial, "year": issued_on.year},
+        )
+        holder["letter"] = letter
+
+    with transaction.atomic():
+        assignment_run_transition(
+            assignment_id=assignment_id, transition="issue", actor=actor, before_save=freeze
+        )
+    return holder["letter"]
+
+
+def opinion_send(*, assignment_id: int, actor: Any) -> Opinion:
+    """A co-unit sends its approved opinion to the lead unit (its `issue` transition)."""
+
+    def stamp(assignment: Assignment) -> None:
+        if assignment.is_lead:
+            raise ApplicationError("主办单位请使用“印发”")
+        Opinion.objects.filter(assignment=assignment).update(sent_at=timezone.now())
+
+    assignment = assignment_run_transition(
+        assignment_id=assignment_id, transition="issue", actor=actor, before_save=stamp
+    )
+    return assignment.opinion
+
+
+# --- feedback -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reply_record_feedback(
+    *,
+    assignment_id: int,
+    actor: Any,
+    satisfaction: str,
+    feedback_date: dt.date | None = None,
+    comment: str = "",
+) -> Reply:
+    """The office records the proposer's feedback; 不满意 reopens the item (重新办理)."""
+    assignment = Assignment.objects.select_related("proposal__session").get(pk=assignment_id)
+    if not is_handling_office(assignment, actor):
+        raise AccessDenied("只有交办机构可以登记代表委员的满意度")
+    if satisfaction not in Satisfaction.values:
+        raise ApplicationError("满意度须为：满意、基本满意或不满意")
+    if assignment.state not in S.replied():
+        raise TransitionError("复函印发后才能登记满意度")
+    reply = Reply.objects.select_for_update().get(assignment=assignment)
+    reply.satisfaction = satisfaction
+    reply.satisfaction_date = feedback_date or timezone.localdate()
+    reply.satisfaction_comment = clean_text(comment, label="反馈意见", max_length=2000)
+    reply.save(
+        update_fields=["satisfaction", "satisfaction_date", "satisfaction_comment", "updated_at"]
+    )
+    audit(
+        proposal=assignment.proposal,
+        assignment=assignment,
+        actor=actor,
+        verb=AuditEvent.Verb.FEEDBACK_RECORDED,
+        message="：".join(
+            filter(None, [Satisfaction(satisfaction).label, reply.satisfaction_comment])
+        ),
+    )
+    if satisfaction == Satisfaction.UNSATISFIED:
+        months = assignment.proposal.session.reopen_period_months
+
+        def new_period(a: Assignment) -> None:
+            a.due_date = calendar.add_months(timezone.localdate(), months)
+
+        assignment_run_transition(
+            assignment_id=assignment_id,
+            transition="reopen",
+            actor=actor,
+            comment=reply.satisfaction_comment or "代表委员不满意，重新办理",
+            before_save=new_period,
+        )
+    return reply
