@@ -28,8 +28,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    last_name = "王"
-    first_name = factory.Sequence(lambda n: f"测{n}")
+    last_name = ""
+    first_name = factory.Sequence(lambda n: f"王测{n}")
     password = factory.PostGenerationMethodCall("set_password", "pw-12345")
 
     @factory.post_generation

@@ -52,7 +52,7 @@ USERS = [
 
 
 def _name_split(full: str) -> dict[str, str]:
-    return {"last_name": full[0], "first_name": full[1:]}
+    return {"first_name": full, "last_name": ""}
 
 
 class Command(BaseCommand):
