@@ -65,13 +65,22 @@ class BoardFilters:
         )
 
 
+def proposal_ids_matching(*, text: str) -> list[int]:
+    """Items whose title or any reply body contains the text. On PostgreSQL both lookups use the
+    pg_trgm GIN indexes of migration 0002 (UPPER(col) gin_trgm_ops; terms of three characters or
+    more); on SQLite, and for shorter terms, a plain scan. Two queries, run once per request."""
+    in_titles = Proposal.objects.filter(title__icontains=text).values_list("pk", flat=True)
+    in_replies = Reply.objects.filter(body__icontains=text).values_list(
+        "assignment__proposal_id", flat=True
+    )
+    return sorted(set(in_titles) | set(in_replies))
+
+
 def assignment_search(*, qs: QuerySet[Assignment], text: str) -> QuerySet[Assignment]:
-    """Titles and reply bodies containing the text. On PostgreSQL the icontains lookups use the
-    pg_trgm GIN indexes of migration 0002 (UPPER(col) gin_trgm_ops); on SQLite a plain scan."""
+    """Assignments of items whose title or reply body contains the text."""
     if not text:
         return qs
-    in_replies = Reply.objects.filter(body__icontains=text).values("assignment__proposal_id")
-    return qs.filter(Q(proposal__title__icontains=text) | Q(proposal_id__in=in_replies))
+    return qs.filter(proposal_id__in=proposal_ids_matching(text=text))
 
 
 def board_assignments(
@@ -115,35 +124,39 @@ class BoardMatrix:
 
 
 def board_matrix(*, qs: QuerySet[Assignment], today: dt.date | None = None) -> BoardMatrix:
-    """Counts by bureau x state (two grouped queries, whatever the number of rows)."""
+    """Counts by bureau x state, and overdue per bureau: one grouped query plus the bureau names,
+    whatever the number of rows."""
     today = today or timezone.localdate()
     states = list(S.choices)
     index = {value: i for i, (value, _) in enumerate(states)}
-    base = qs.order_by()
-    grouped = base.values("bureau_id", "bureau__short_name", "state").annotate(n=Count("pk"))
-    late = (
-        base.filter(due_date__lt=today)
-        .exclude(state__in=S.closed())
-        .values("bureau_id")
-        .annotate(n=Count("pk"))
+    grouped = (
+        qs.order_by()
+        .values("bureau_id", "state")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(due_date__lt=today) & ~Q(state__in=S.closed())),
+        )
     )
-    late_by_bureau = {r["bureau_id"]: r["n"] for r in late}
-    by_bureau: dict[int, tuple[str, list[int]]] = {}
+    by_bureau: dict[int, list[int]] = {}
+    late_by_bureau: dict[int, int] = {}
     for r in grouped:
-        _name, counts = by_bureau.setdefault(
-            r["bureau_id"], (r["bureau__short_name"], [0] * len(states))
-        )
+        counts = by_bureau.setdefault(r["bureau_id"], [0] * len(states))
         counts[index[r["state"]]] += r["n"]
-    rows = [
-        MatrixRow(
-            bureau_id=bid,
-            bureau=name,
-            counts=counts,
-            total=sum(counts),
-            overdue=late_by_bureau.get(bid, 0),
-        )
-        for bid, (name, counts) in sorted(by_bureau.items(), key=lambda kv: kv[1][0])
-    ]
+        late_by_bureau[r["bureau_id"]] = late_by_bureau.get(r["bureau_id"], 0) + r["late"]
+    names = dict(Bureau.objects.filter(pk__in=by_bureau).values_list("pk", "short_name"))
+    rows = sorted(
+        (
+            MatrixRow(
+                bureau_id=bid,
+                bureau=names.get(bid, ""),
+                counts=counts,
+                total=sum(counts),
+                overdue=late_by_bureau.get(bid, 0),
+            )
+            for bid, counts in by_bureau.items()
+        ),
+        key=lambda r: r.bureau,
+    )
     totals = [sum(r.counts[i] for r in rows) for i in range(len(states))]
     return BoardMatrix(
         states=states,
@@ -165,9 +178,15 @@ def board_bureaus(*, user: Any) -> QuerySet[Bureau]:
 
 
 def proposal_list_visible(*, user: Any) -> QuerySet[Proposal]:
-    """Items with at least one assignment this user can see."""
+    """Items with at least one assignment this user can see (all of them for the offices)."""
+    staff = staff_of(user)
+    items = Proposal.objects.select_related("session")
+    if (staff is not None and staff.role == Staff.Role.OFFICE) or (
+        staff is None and getattr(user, "is_superuser", False)
+    ):
+        return items.all()
     visible = assignment_list_visible(user=user)
-    return Proposal.objects.filter(pk__in=visible.values("proposal_id")).select_related("session")
+    return items.filter(pk__in=visible.values("proposal_id"))
 
 
 # --- audit trail ------------------------------------------------------------------------------

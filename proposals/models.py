@@ -295,6 +295,7 @@ class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
         indexes = [
             models.Index(fields=["bureau", "state"]),
             models.Index(fields=["state", "due_date"]),
+            models.Index(fields=["due_date", "id"], name="assignment_due_order"),
         ]
 
     def __str__(self) -> str:
