@@ -241,7 +241,7 @@ class AuditEntry:
 def _actor_name(user: Any) -> str:
     if user is None:
         return "系统"
-    return user.get_full_name() or user.username
+    return f"{user.last_name}{user.first_name}".strip() or user.username
 
 
 def _day_bounds(day: dt.date, *, end: bool) -> dt.datetime:

@@ -272,7 +272,7 @@ def statistics_table(report: StatisticsReport) -> tuple[list[str], list[list[Any
 def statistics_chart_svg(rows: Iterable[StatRow], *, width: int = 720) -> str:
     """A horizontal bar chart of 办复率 and 按时办复率 per bureau, as inline SVG (no JavaScript)."""
     rows = list(rows)
-    label_w, bar_h, gap, top = 130, 12, 10, 28
+    label_w, bar_h, gap, top = 130, 12, 10, 44
     plot_w = width - label_w - 60
     height = top + len(rows) * (2 * bar_h + gap) + 10
     parts = [
