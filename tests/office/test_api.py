@@ -225,3 +225,21 @@ def test_schema_and_docs(client):
     response = client.get(reverse("api:docs"))
     assert response.status_code == 200
     assert "/api/assignments/" in response.content.decode()
+
+
+def test_issue_through_the_api_allocates_the_number(world):
+    a = AssignmentFactory(
+        proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau, state=S.APPROVED
+    )
+    ReplyFactory(assignment=a)
+    url = reverse("api:transition", args=[a.pk, "issue"])
+    assert api(world.other_clerk).post(url, {}).status_code == 404
+    assert api(world.npc).post(url, {}).status_code == 403
+    assert IssuedLetter.objects.count() == 0
+    response = api(world.clerk).post(url, {})
+    assert response.status_code == 200
+    assert response.json()["state"] == S.ISSUED
+    letter = IssuedLetter.objects.get()
+    assert letter.doc_number.startswith("临经信建复〔")
+    data = api(world.npc).get(reverse("api:reply", args=[a.pk])).json()
+    assert [x["doc_number"] for x in data["letters"]] == [letter.doc_number]
