@@ -59,7 +59,6 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。",
-        "blocked": "",
     }
 
     def clean(self) -> dict[str, Any]:

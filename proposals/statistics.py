@@ -24,9 +24,9 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef
+from django.db.models import Count
+from django.db.models import Min
 from django.db.models import QuerySet
-from django.db.models import Subquery
 from django.utils.html import escape
 
 from proposals.models import Assignment
@@ -131,32 +131,32 @@ def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> Statist
     """One row per bureau (those the user may see) and a total row; a fixed number of queries."""
     session = Session.objects.filter(pk=session_id).first() if session_id else None
     population = _population(user=user, session_id=session_id)
-    letters = IssuedLetter.objects.filter(reply__assignment=OuterRef("pk"))
-    lead_rows = (
-        population.filter(role=Assignment.Role.LEAD)
-        .annotate(
-            first_issued=Subquery(letters.order_by("issued_date", "pk").values("issued_date")[:1]),
-            latest_class=Subquery(
-                letters.order_by("-issued_date", "-pk").values("answer_class")[:1]
-            ),
-            first_contact=Subquery(
-                ContactEvent.objects.filter(assignment=OuterRef("pk"))
-                .order_by("contacted_on")
-                .values("contacted_on")[:1]
-            ),
-        )
-        .order_by()
-        .values(
-            "bureau_id",
-            "bureau__short_name",
-            "due_date",
-            "first_issued",
-            "latest_class",
-            "first_contact",
-            "reply__satisfaction",
-        )
+    leads = population.filter(role=Assignment.Role.LEAD).order_by()
+    lead_ids = leads.values("pk")
+    # Four flat queries merged in Python (no correlated subqueries: fast on 60,000 assignments).
+    first_issued: dict[int, dt.date] = {}
+    latest_class: dict[int, str] = {}
+    for assignment_id, issued, answer_class in (
+        IssuedLetter.objects.filter(reply__assignment__in=lead_ids)
+        .order_by("issued_date", "pk")
+        .values_list("reply__assignment_id", "issued_date", "answer_class")
+    ):
+        first_issued.setdefault(assignment_id, issued)
+        latest_class[assignment_id] = answer_class
+    first_contact = dict(
+        ContactEvent.objects.filter(assignment__in=lead_ids)
+        .values("assignment_id")
+        .annotate(first=Min("contacted_on"))
+        .values_list("assignment_id", "first")
     )
-    role_counts = population.order_by().values("bureau_id", "bureau__short_name", "role")
+    lead_rows = leads.values(
+        "pk", "bureau_id", "bureau__short_name", "due_date", "reply__satisfaction"
+    )
+    role_counts = (
+        population.order_by()
+        .values("bureau_id", "bureau__short_name", "role")
+        .annotate(n=Count("pk"))
+    )
 
     rows: dict[int, StatRow] = {}
 
@@ -168,17 +168,17 @@ def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> Statist
         _count_lead(
             row,
             due=r["due_date"],
-            first_issued=r["first_issued"],
-            first_contact=r["first_contact"],
-            latest_class=r["latest_class"],
+            first_issued=first_issued.get(r["pk"]),
+            first_contact=first_contact.get(r["pk"]),
+            latest_class=latest_class.get(r["pk"]),
             satisfaction=r["reply__satisfaction"],
         )
     for r in role_counts:
         row = row_for(r["bureau_id"], r["bureau__short_name"])
         if r["role"] == Assignment.Role.LEAD:
-            row.lead_count += 1
+            row.lead_count += r["n"]
         else:
-            row.co_unit_count += 1
+            row.co_unit_count += r["n"]
 
     if session is not None:
         codes = session.answer_class_codes()
