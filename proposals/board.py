@@ -30,6 +30,7 @@ from replies.models import Reply
 
 S = AssignmentState
 PAGE_SIZES: tuple[int, ...] = (25, 50, 100)
+SEARCH_INLINE_IDS = 2000  # matching items passed to the main query as a list up to this many
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -80,7 +81,12 @@ def assignment_search(*, qs: QuerySet[Assignment], text: str) -> QuerySet[Assign
     """Assignments of items whose title or reply body contains the text."""
     if not text:
         return qs
-    return qs.filter(proposal_id__in=proposal_ids_matching(text=text))
+    ids = proposal_ids_matching(text=text)
+    if len(ids) <= SEARCH_INLINE_IDS:
+        return qs.filter(proposal_id__in=ids)
+    # A very common term: let the database combine the two conditions itself (no huge IN list).
+    in_replies = Reply.objects.filter(body__icontains=text).values("assignment__proposal_id")
+    return qs.filter(Q(proposal__title__icontains=text) | Q(proposal_id__in=in_replies))
 
 
 def board_assignments(

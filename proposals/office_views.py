@@ -28,7 +28,6 @@ from proposals.contacts import assignment_record_contact
 from proposals.exceptions import AccessDenied
 from proposals.exceptions import ApplicationError
 from proposals.models import Body
-from proposals.models import ContactEvent
 from proposals.models import Session
 from proposals.views import _visible
 from proposals.views import run_service
@@ -159,8 +158,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if upload is None:
             messages.error(request, "请选择要导入的 .xlsx 文件")
             return redirect("office:import")
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            data = b""  # never read an oversized upload into memory
+        if upload.size > settings.UPLOAD_MAX_BYTES:  # refused without reading it into memory
             context["preview"] = importing.ImportPreview(
                 filename=upload.name,
                 sha256="",
@@ -245,6 +243,3 @@ def contact_record(request: HttpRequest, assignment_id: int) -> HttpResponse:
         ),
         "面商情况已登记",
     )
-
-
-CONTACT_METHODS = ContactEvent.Method.choices

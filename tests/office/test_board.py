@@ -139,3 +139,13 @@ def test_pagination(world, client):
     response = client.get(reverse("office:board"), {"size": 25, "page": 2})
     assert len(response.context["rows"]) == 5
     assert response.context["page"].number == 2
+
+
+def test_search_for_a_very_common_term_gives_the_same_rows(world, items, monkeypatch):
+    from proposals import board
+
+    expected = rows(world.npc, q="关于")
+    assert len(expected) == 3
+    monkeypatch.setattr(board, "SEARCH_INLINE_IDS", 1)
+    assert rows(world.npc, q="关于") == expected
+    assert rows(world.npc, q="电商直播") == [items[0]]

@@ -276,3 +276,16 @@ def test_template_download_is_a_valid_import_file(world, client):
     )
     # The example row names the demo's bureaus and session: here only 区经信局/区商务局 exist.
     assert {e.column for e in preview.errors} <= {"协办单位"}
+
+
+def test_oversized_upload_is_refused_before_reading(world, client, settings, tmp_path):
+    settings.IMPORT_STAGING_DIR = tmp_path
+    settings.UPLOAD_MAX_BYTES = 100
+    client.force_login(world.npc)
+    upload = io.BytesIO(xlsx(good_rows()))
+    upload.name = "清单.xlsx"
+    response = client.post(reverse("office:import"), {"step": "preview", "file": upload})
+    assert response.status_code == 200
+    assert "文件过大" in response.content.decode()
+    assert list(tmp_path.iterdir()) == []
+    assert Proposal.objects.count() == 0
