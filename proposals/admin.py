@@ -4,6 +4,7 @@ from django_fsm_log.admin import StateLogInline
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
+from proposals.models import ContactEvent
 from proposals.models import ExtensionRequest
 from proposals.models import Office
 from proposals.models import Proposal
@@ -83,3 +84,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ContactEvent)
+class ContactEventAdmin(admin.ModelAdmin):
+    list_display = ["assignment", "contacted_on", "method", "actor"]
+    list_filter = ["method"]
+    raw_id_fields = ["assignment"]

@@ -295,6 +295,7 @@ class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
         indexes = [
             models.Index(fields=["bureau", "state"]),
             models.Index(fields=["state", "due_date"]),
+            models.Index(fields=["due_date", "id"], name="assignment_due_order"),
         ]
 
     def __str__(self) -> str:
@@ -366,6 +367,8 @@ class AuditEvent(models.Model):
         NUMBER_ALLOCATED = "number_allocated", "分配文号"
         FEEDBACK_RECORDED = "feedback_recorded", "登记满意度"
         CONTACTS_CHANGED = "contacts_changed", "修改承办信息"
+        CONTACTED = "contacted", "面商沟通"
+        IMPORTED = "imported", "批量导入"
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="events", verbose_name="建议提案"
@@ -397,3 +400,37 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_verb_display()}"
+
+
+class ContactEvent(models.Model):
+    """面商/沟通: the bureau's clerk records a contact with the proposer (counted for 面商率 when it
+    happened on or before the first reply letter)."""
+
+    class Method(models.TextChoices):
+        MEETING = "meeting", "当面商谈"
+        PHONE = "phone", "电话沟通"
+        VISIT = "visit", "实地走访"
+        OTHER = "other", "其他方式"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="contacts", verbose_name="交办任务"
+    )
+    contacted_on = models.DateField("沟通日期")
+    method = models.CharField("方式", max_length=10, choices=Method.choices)
+    note = models.TextField("沟通情况", blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="登记人",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "面商记录"
+        verbose_name_plural = "面商记录"
+        ordering = ["contacted_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} {self.contacted_on} {self.get_method_display()}"

@@ -123,3 +123,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
+
+# --- Offices' tools: import, board, statistics, REST API, login throttling ---------------------
+INSTALLED_APPS += [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "api",
+]
+IMPORT_MAX_ROWS = env.int("FUHAN_IMPORT_MAX_ROWS", default=2000)
+# Failed logins per username + IP address before the login is refused for a while.
+LOGIN_FAILURE_LIMIT = env.int("FUHAN_LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("FUHAN_LOGIN_FAILURE_WINDOW", default=15 * 60)
+# The failure counter lives in the cache: set DJANGO_CACHE_URL=redis://... when several processes
+# serve the site, so that they share it.
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://fuhan")}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "PAGE_SIZE": 25,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "复函 API",
+    "DESCRIPTION": "建议提案办理系统的 REST 接口：事项、交办任务、状态操作、复函与 PDF。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# Uploaded assignment lists wait here between preview and import (named by their SHA-256).
+IMPORT_STAGING_DIR = env.path("FUHAN_IMPORT_STAGING_DIR", default=str(VAR_DIR / "imports"))

@@ -1,0 +1,458 @@
+"""REST API: one class per operation, nested Input/Output serializers. Reads go through the same
+selectors as the web pages (so a bureau's staff only see their bureau: others' objects are 404),
+writes through the same services (so permissions and conditions are the workflow's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.filters import AssignmentFilter
+from api.filters import ProposalFilter
+from proposals import board
+from proposals import selectors
+from proposals import services as ps
+from proposals.exceptions import AccessDenied
+from proposals.exceptions import ApplicationError
+from proposals.models import Assignment
+from proposals.models import Bureau
+from proposals.models import Proposal
+from proposals.security import blocked_message
+from proposals.security import client_ip
+from proposals.security import login_is_blocked
+from proposals.security import login_record_failure
+from proposals.security import login_reset_failures
+from replies import services as rs
+from replies.models import IssuedLetter
+from replies.models import Reply
+
+
+def _visible_assignment(request: Request, assignment_id: int) -> Assignment:
+    try:
+        return selectors.assignment_get_visible(user=request.user, assignment_id=assignment_id)
+    except AccessDenied as exc:
+        raise NotFound(exc.message) from exc
+
+
+def _letters_visible(request: Request) -> QuerySet[IssuedLetter]:
+    visible = selectors.assignment_list_visible(user=request.user)
+    return IssuedLetter.objects.filter(reply__assignment__in=visible.values("pk")).select_related(
+        "reply__assignment__proposal__session", "reply__assignment__bureau"
+    )
+
+
+class SessionBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    body = serializers.CharField()
+
+
+class BureauBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    short_name = serializers.CharField()
+    full_name = serializers.CharField()
+
+
+class LetterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    doc_number = serializers.CharField()
+    issued_date = serializers.DateField()
+    answer_class = serializers.CharField()
+    leader_name = serializers.CharField()
+    clerk_name = serializers.CharField()
+    phone = serializers.CharField()
+    cc_list = serializers.ListField(child=serializers.CharField())
+    body = serializers.CharField()
+    pdf_sha256 = serializers.CharField()
+    pdf_url = serializers.SerializerMethodField()
+    assignment_id = serializers.IntegerField(source="reply.assignment_id")
+
+    def get_pdf_url(self, letter: IssuedLetter) -> str | None:
+        if not letter.pdf:
+            return None
+        path = reverse("api:letter_pdf", args=[letter.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+# --- items ------------------------------------------------------------------------------------
+
+
+class ProposalListApi(GenericAPIView):
+    """建议提案列表（只含本人可见的交办任务所属事项）。"""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProposalFilter
+
+    class OutputSerializer(serializers.Serializer):
+        class AssignmentBrief(serializers.Serializer):
+            id = serializers.IntegerField()
+            bureau = serializers.CharField(source="bureau.short_name")
+            role = serializers.CharField()
+            state = serializers.CharField()
+
+        id = serializers.IntegerField()
+        session = SessionBriefSerializer()
+        number = serializers.IntegerField()
+        title = serializers.CharField()
+        lead_proposer = serializers.CharField()
+        signer_count = serializers.IntegerField()
+        is_key = serializers.BooleanField()
+        assigned_date = serializers.DateField()
+        status = serializers.CharField()
+        assignments = AssignmentBrief(many=True, source="visible_assignments")
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self) -> QuerySet[Proposal]:
+        visible = (
+            selectors.assignment_list_visible(user=self.request.user)
+            .select_related(None)
+            .select_related("bureau")
+        )
+        return (
+            board.proposal_list_visible(user=self.request.user)
+            .prefetch_related(
+                Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
+            )
+            .order_by("session_id", "number")
+        )
+
+    def get(self, request: Request) -> Response:
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class ProposalDetailApi(APIView):
+    """单个建议提案。"""
+
+    OutputSerializer = ProposalListApi.OutputSerializer
+
+    @extend_schema(responses=ProposalListApi.OutputSerializer)
+    def get(self, request: Request, proposal_id: int) -> Response:
+        visible = (
+            selectors.assignment_list_visible(user=request.user)
+            .select_related(None)
+            .select_related("bureau")
+        )
+        proposal = (
+            board.proposal_list_visible(user=request.user)
+            .prefetch_related(
+                Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
+            )
+            .filter(pk=proposal_id)
+            .first()
+        )
+        if proposal is None:
+            raise NotFound("事项不存在或您无权查看")
+        return Response(self.OutputSerializer(proposal).data)
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+class AssignmentOutput(serializers.Serializer):
+    class ProposalBrief(serializers.Serializer):
+        id = serializers.IntegerField()
+        session = SessionBriefSerializer()
+        number = serializers.IntegerField()
+        title = serializers.CharField()
+        is_key = serializers.BooleanField()
+        status = serializers.CharField()
+
+    id = serializers.IntegerField()
+    proposal = ProposalBrief()
+    bureau = BureauBriefSerializer()
+    role = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    assigned_date = serializers.DateField()
+    due_date = serializers.DateField()
+    days_overdue = serializers.SerializerMethodField()
+    leader_name = serializers.CharField()
+    clerk = serializers.SerializerMethodField()
+    phone = serializers.CharField()
+    web_url = serializers.SerializerMethodField()
+
+    def get_days_overdue(self, a: Assignment) -> int:
+        return a.days_overdue(timezone.localdate())
+
+    def get_clerk(self, a: Assignment) -> str:
+        return (a.clerk.get_full_name() or a.clerk.username) if a.clerk else ""
+
+    def get_web_url(self, a: Assignment) -> str:
+        return reverse("proposals:assignment", args=[a.pk])
+
+
+class AssignmentListApi(GenericAPIView):
+    """交办任务列表：承办单位只能看到本单位的任务，交办机构和督查室看到全部。"""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AssignmentFilter
+
+    class OutputSerializer(AssignmentOutput):
+        pass
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        return selectors.assignment_list_visible(user=self.request.user).order_by("due_date", "pk")
+
+    def get(self, request: Request) -> Response:
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class AssignmentDetailApi(APIView):
+    """单个交办任务，附当前用户可执行的操作。"""
+
+    class OutputSerializer(AssignmentOutput):
+        class ActionSerializer(serializers.Serializer):
+            name = serializers.CharField()
+            label = serializers.CharField()
+            needs_comment = serializers.BooleanField()
+
+        actions = ActionSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, assignment_id: int) -> Response:
+        assignment = _visible_assignment(request, assignment_id)
+        assignment.actions = [
+            a
+            for a in selectors.assignment_actions(assignment=assignment, user=request.user)
+            if a.name != "reopen"
+        ]
+        return Response(self.OutputSerializer(assignment).data)
+
+
+def _comment(data: dict[str, Any]) -> str:
+    return data.get("comment", "")
+
+
+TRANSITIONS: dict[str, Callable[[Assignment, Any, dict[str, Any]], Any]] = {
+    "accept": lambda a, u, d: ps.assignment_accept(assignment_id=a.pk, actor=u),
+    "request_reassignment": lambda a, u, d: ps.assignment_request_reassignment(
+        assignment_id=a.pk, actor=u, reason=_comment(d)
+    ),
+    "keep": lambda a, u, d: ps.assignment_keep(assignment_id=a.pk, actor=u, comment=_comment(d)),
+    "start_drafting": lambda a, u, d: ps.assignment_start_drafting(assignment_id=a.pk, actor=u),
+    "submit": lambda a, u, d: ps.assignment_submit(
+        assignment_id=a.pk, actor=u, comment=_comment(d)
+    ),
+    "return_for_revision": lambda a, u, d: ps.assignment_return(
+        assignment_id=a.pk, actor=u, comment=_comment(d)
+    ),
+    "approve": lambda a, u, d: ps.assignment_approve(
+        assignment_id=a.pk, actor=u, comment=_comment(d)
+    ),
+    "issue": lambda a, u, d: (
+        rs.reply_issue(assignment_id=a.pk, actor=u)
+        if a.is_lead
+        else rs.opinion_send(assignment_id=a.pk, actor=u)
+    ),
+    "send_cc": lambda a, u, d: ps.assignment_send_cc(assignment_id=a.pk, actor=u),
+}
+
+
+def _reassign(a: Assignment, user: Any, data: dict[str, Any]) -> Any:
+    bureau = Bureau.objects.filter(pk=data.get("bureau") or 0).first()
+    if bureau is None:
+        raise ApplicationError("请指定新的承办单位（bureau）")
+    return ps.assignment_reassign(
+        assignment_id=a.pk, actor=user, to_bureau=bureau, comment=_comment(data)
+    )
+
+
+TRANSITIONS["reassign"] = _reassign
+
+
+class AssignmentTransitionApi(APIView):
+    """执行一个状态操作（与网页相同的服务和权限）：accept、request_reassignment、keep、reassign、
+    start_drafting、submit、return_for_revision、approve、issue、send_cc。"""
+
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(required=False, allow_blank=True, default="")
+        bureau = serializers.IntegerField(required=False, help_text="reassign 时：新承办单位 ID")
+
+    @extend_schema(request=InputSerializer, responses=AssignmentOutput)
+    def post(self, request: Request, assignment_id: int, name: str) -> Response:
+        assignment = _visible_assignment(request, assignment_id)
+        if name not in TRANSITIONS:
+            raise NotFound(f"未知操作：{name}")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        TRANSITIONS[name](assignment, request.user, serializer.validated_data)
+        target_id = assignment.pk
+        fresh = _visible_assignment(request, target_id)
+        return Response(AssignmentOutput(fresh).data, status=status.HTTP_200_OK)
+
+
+# --- replies and letters ------------------------------------------------------------------
+
+
+class AssignmentReplyApi(APIView):
+    """主办单位的复函：当前草稿（本单位和交办机构可见）与已印发的复函。"""
+
+    class OutputSerializer(serializers.Serializer):
+        assignment_id = serializers.IntegerField()
+        body = serializers.CharField()
+        answer_class = serializers.CharField()
+        leader_name = serializers.CharField()
+        clerk_name = serializers.CharField()
+        phone = serializers.CharField()
+        cc_list = serializers.ListField(child=serializers.CharField())
+        version = serializers.IntegerField()
+        satisfaction = serializers.CharField()
+        satisfaction_date = serializers.DateField(allow_null=True)
+        letters = LetterSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, assignment_id: int) -> Response:
+        assignment = _visible_assignment(request, assignment_id)
+        reply = (
+            Reply.objects.filter(assignment=assignment)
+            .prefetch_related(
+                Prefetch("letters", queryset=IssuedLetter.objects.select_related("reply"))
+            )
+            .first()
+        )
+        if reply is None:
+            raise NotFound("该任务尚无复函")
+        return Response(self.OutputSerializer(reply, context={"request": request}).data)
+
+
+class LetterListApi(GenericAPIView):
+    """已印发复函列表（含 PDF 下载地址，PDF 尚未生成时为 null）。"""
+
+    class OutputSerializer(LetterSerializer):
+        pass
+
+    serializer_class = OutputSerializer
+
+    def get(self, request: Request) -> Response:
+        qs = _letters_visible(request).order_by("-issued_date", "-pk")
+        page = self.paginate_queryset(qs)
+        data = self.OutputSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+
+class LetterDetailApi(APIView):
+    """单份已印发复函。"""
+
+    @extend_schema(responses=LetterSerializer)
+    def get(self, request: Request, letter_id: int) -> Response:
+        letter = _letters_visible(request).filter(pk=letter_id).first()
+        if letter is None:
+            raise NotFound("复函不存在或您无权查看")
+        return Response(LetterSerializer(letter, context={"request": request}).data)
+
+
+class LetterPdfApi(APIView):
+    """下载复函 PDF。"""
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request: Request, letter_id: int) -> FileResponse:
+        letter = _letters_visible(request).filter(pk=letter_id).first()
+        if letter is None:
+            raise NotFound("复函不存在或您无权查看")
+        if not letter.pdf:
+            raise NotFound("该复函的 PDF 尚未生成")
+        return FileResponse(
+            letter.pdf.open("rb"),
+            as_attachment=True,
+            filename=f"{letter.doc_number}.pdf",
+            content_type="application/pdf",
+        )
+
+
+# --- authentication -------------------------------------------------------------------------
+
+
+class TokenObtainApi(APIView):
+    """用用户名和密码换取 API 令牌（Authorization: Token <key>）；失败次数过多时暂时拒绝。"""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["username"]
+        ip = client_ip(request)
+        if login_is_blocked(username=username, ip=ip):
+            return Response({"detail": blocked_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        user = authenticate(
+            request._request, username=username, password=serializer.validated_data["password"]
+        )
+        if user is None or not user.is_active:
+            login_record_failure(username=username, ip=ip)
+            return Response({"detail": "用户名或密码不正确"}, status=status.HTTP_400_BAD_REQUEST)
+        login_reset_failures(username=username, ip=ip)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(self.OutputSerializer({"token": token.key}).data)
+
+
+# --- documentation ------------------------------------------------------------------------
+
+
+def api_docs(request: Any) -> Any:
+    """A self-contained page listing the OpenAPI schema (no CDN assets: the site runs offline)."""
+    schema = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
+    operations = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [
+                {
+                    "name": p.get("name"),
+                    "where": p.get("in"),
+                    "description": p.get("description", ""),
+                    "required": p.get("required", False),
+                }
+                for p in op.get("parameters", [])
+            ]
+            body = op.get("requestBody", {}).get("content", {})
+            ref = next(iter(body.values()), {}).get("schema", {}).get("$ref", "") if body else ""
+            operations.append(
+                {
+                    "path": path,
+                    "method": method.upper(),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "request": ref.rsplit("/", 1)[-1],
+                }
+            )
+    return render(
+        request,
+        "api/docs.html",
+        {"operations": operations, "info": schema.get("info", {})},
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from proposals import office_views as views
+
+app_name = "office"
+
+urlpatterns = [
+    path("board/", views.board_view, name="board"),
+    path("statistics/", views.statistics_view, name="statistics"),
+    path("import/", views.import_view, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("audit/", views.audit_view, name="audit"),
+    path("assignments/<int:assignment_id>/contact/", views.contact_record, name="contact"),
+]

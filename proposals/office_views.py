@@ -1,0 +1,245 @@
+"""The offices' tools: tracking board, statistics, import of the assignment list, audit trail,
+and the clerk's contact record. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from proposals import board
+from proposals import importing
+from proposals import statistics
+from proposals.contacts import assignment_record_contact
+from proposals.exceptions import AccessDenied
+from proposals.exceptions import ApplicationError
+from proposals.models import Body
+from proposals.models import Session
+from proposals.views import _visible
+from proposals.views import run_service
+from proposals.workflow import AssignmentState
+from proposals.xlsx import xlsx_response
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+EXPORT_MAX_ROWS = 50_000
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("size", board.PAGE_SIZES[0]))
+    except ValueError:
+        size = board.PAGE_SIZES[0]
+    return size if size in board.PAGE_SIZES else board.PAGE_SIZES[0]
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@login_required
+def board_view(request: HttpRequest) -> HttpResponse:
+    filters = board.BoardFilters.from_query(request.GET)
+    today = timezone.localdate()
+    qs = board.board_assignments(user=request.user, filters=filters, today=today)
+    if request.GET.get("export") == "xlsx":
+        headers = ["会议", "编号", "标题", "承办单位", "办理方式", "状态", "重点", "交办日期",
+                   "办结期限", "逾期天数"]  # fmt: skip
+        rows = (
+            [
+                a.proposal.session.name,
+                a.proposal.number,
+                a.proposal.title,
+                a.bureau.short_name,
+                a.get_role_display(),
+                a.get_state_display(),
+                "是" if a.proposal.is_key else "否",
+                a.assigned_date,
+                a.due_date,
+                a.days_overdue(today),
+            ]
+            for a in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000)
+        )
+        return xlsx_response(
+            filename=f"办理看板-{today:%Y%m%d}.xlsx", title="办理看板", headers=headers, rows=rows
+        )
+    paginator = Paginator(qs, _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [(a, a.days_overdue(today)) for a in page.object_list]
+    context = {
+        "filters": filters,
+        "matrix": board.board_matrix(qs=qs, today=today),
+        "page": page,
+        "rows": rows,
+        "sessions": Session.objects.all(),
+        "bodies": Body.choices,
+        "bureaus": board.board_bureaus(user=request.user),
+        "states": AssignmentState.choices,
+        "page_sizes": board.PAGE_SIZES,
+        "size": paginator.per_page,
+        "query": _query_without(request, "page", "export"),
+        "query_no_state": _query_without(request, "page", "export", "state", "bureau"),
+    }
+    return render(request, "office/board.html", context)
+
+
+@login_required
+def statistics_view(request: HttpRequest) -> HttpResponse:
+    session_id = board._int_or_none(request.GET.get("session"))
+    report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
+    headers, rows = statistics.statistics_table(report)
+    if request.GET.get("export") == "xlsx":
+        name = report.session.name if report.session else "全部会议"
+        return xlsx_response(
+            filename=f"办理统计-{name}.xlsx", title="办理统计", headers=headers, rows=rows
+        )
+    context = {
+        "report": report,
+        "headers": headers,
+        "table": rows,
+        "sessions": Session.objects.all(),
+        "session_id": session_id,
+        "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308 (escaped)
+    }
+    return render(request, "office/statistics.html", context)
+
+
+def _staging_dir() -> Path:
+    path = Path(settings.IMPORT_STAGING_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    try:
+        importing.import_office_body(actor=request.user)
+    except AccessDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+    context: dict[str, Any] = {"headers": importing.HEADERS}
+    if request.method == "POST" and request.POST.get("step") == "commit":
+        sha = request.POST.get("sha256", "")
+        filename = request.POST.get("filename", "")[:200]
+        staged = _staging_dir() / f"{sha}.xlsx"
+        if not _SHA.match(sha) or not staged.exists():
+            messages.error(request, "预览已过期，请重新上传交办清单")
+            return redirect("office:import")
+        try:
+            result = importing.proposal_import_commit(
+                data=staged.read_bytes(), filename=filename, actor=request.user
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            context["errors"] = exc.extra.get("errors", [])
+            return render(request, "office/import.html", context)
+        staged.unlink(missing_ok=True)
+        messages.success(
+            request, f"导入完成：新增 {len(result.created)} 件，已存在跳过 {result.skipped} 件"
+        )
+        return redirect("office:import")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要导入的 .xlsx 文件")
+            return redirect("office:import")
+        if upload.size > settings.UPLOAD_MAX_BYTES:  # refused without reading it into memory
+            context["preview"] = importing.ImportPreview(
+                filename=upload.name,
+                sha256="",
+                errors=[
+                    importing.RowError(
+                        0,
+                        importing.FILE,
+                        f"文件过大，不能超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB",
+                    )
+                ],
+            )
+            return render(request, "office/import.html", context)
+        data = upload.read()
+        preview = importing.proposal_import_preview(
+            data=data, filename=upload.name, actor=request.user
+        )
+        if preview.ok and preview.new_rows:
+            (_staging_dir() / f"{preview.sha256}.xlsx").write_bytes(data)
+        context["preview"] = preview
+    return render(request, "office/import.html", context)
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    try:
+        importing.import_office_body(actor=request.user)
+    except AccessDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+    return xlsx_response(
+        filename="交办清单模板.xlsx",
+        title="交办清单",
+        headers=importing.HEADERS,
+        rows=importing.import_template_rows(),
+    )
+
+
+@login_required
+def audit_view(request: HttpRequest) -> HttpResponse:
+    if not board.user_may_see_audit(user=request.user):
+        raise PermissionDenied("只有交办机构和督查室可以查看审计记录")
+    filters = board.AuditFilters.from_query(request.GET)
+    size = _page_size(request)
+    try:
+        page_number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page_number = 1
+    entries, total = board.audit_trail(
+        user=request.user, filters=filters, offset=(page_number - 1) * size, limit=size
+    )
+    pages = max(1, -(-total // size))
+    context = {
+        "entries": entries,
+        "total": total,
+        "page_number": page_number,
+        "pages": pages,
+        "filters": filters,
+        "bodies": Body.choices,
+        "bureaus": board.board_bureaus(user=request.user),
+        "query": _query_without(request, "page"),
+    }
+    return render(request, "office/audit.html", context)
+
+
+@login_required
+@require_POST
+def contact_record(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    _visible(request, assignment_id)
+    try:
+        contacted_on = dt.date.fromisoformat(request.POST.get("contacted_on", ""))
+    except ValueError:
+        messages.error(request, "请填写沟通日期（格式：2026-03-15）")
+        return redirect("proposals:assignment", assignment_id=assignment_id)
+    return run_service(
+        request,
+        assignment_id,
+        lambda: assignment_record_contact(
+            assignment_id=assignment_id,
+            actor=request.user,
+            contacted_on=contacted_on,
+            method=request.POST.get("method", ""),
+            note=request.POST.get("note", ""),
+        ),
+        "面商情况已登记",
+    )

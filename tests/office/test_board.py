@@ -1,0 +1,151 @@
+"""The tracking board: filters, counts matrix, search, scoping, pagination, export, audit page."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from proposals.board import BoardFilters
+from proposals.board import board_assignments
+from proposals.board import board_matrix
+from proposals.workflow import AssignmentState
+from tests.factories import AssignmentFactory
+from tests.factories import ProposalFactory
+from tests.factories import ReplyFactory
+
+S = AssignmentState
+
+
+@pytest.fixture
+def items(world):
+    today = timezone.localdate()
+    late = AssignmentFactory(
+        proposal=ProposalFactory(
+            session=world.npc_session, title="关于五金工具产业的建议", is_key=True
+        ),
+        bureau=world.bureau,
+        state=S.DRAFTING,
+        due_date=today - dt.timedelta(days=3),
+    )
+    ReplyFactory(assignment=late, body="关于电商直播基地的建设，我局已会同有关部门。")
+    done_late = AssignmentFactory(  # past due but closed: not overdue
+        proposal=ProposalFactory(session=world.npc_session, title="关于道路的建议"),
+        bureau=world.bureau,
+        state=S.CC_SENT,
+        due_date=today - dt.timedelta(days=30),
+    )
+    other = AssignmentFactory(
+        proposal=ProposalFactory(session=world.cppcc_session, title="关于外贸企业的提案"),
+        bureau=world.other_bureau,
+        state=S.ACCEPTED,
+        due_date=today + dt.timedelta(days=30),
+    )
+    return late, done_late, other
+
+
+def rows(user, **filters):
+    return list(board_assignments(user=user, filters=BoardFilters(**filters)))
+
+
+def test_filters(world, items):
+    late, done_late, other = items
+    npc = world.npc
+    assert set(rows(npc)) == {late, done_late, other}
+    assert rows(npc, overdue=True) == [late]
+    assert rows(npc, key=True) == [late]
+    assert rows(npc, body="cppcc") == [other]
+    assert rows(npc, session=world.npc_session.pk) == [done_late, late]
+    assert rows(npc, bureau=world.other_bureau.pk) == [other]
+    assert rows(npc, state=S.CC_SENT) == [done_late]
+    assert rows(npc, q="五金") == [late]  # title
+    assert rows(npc, q="电商直播") == [late]  # reply body
+    assert rows(npc, q="不存在的词") == []
+
+
+def test_filters_from_query_ignore_bad_values():
+    f = BoardFilters.from_query({"state": "nope", "body": "x", "session": "abc", "key": "1"})
+    assert (f.state, f.body, f.session, f.key) == ("", "", None, True)
+
+
+def test_bureau_staff_see_only_their_bureau(world, items):
+    late, done_late, other = items
+    assert set(rows(world.clerk)) == {late, done_late}
+    assert rows(world.other_clerk) == [other]
+    # Asking for another bureau explicitly gives nothing, not their items.
+    assert rows(world.clerk, bureau=world.other_bureau.pk) == []
+
+
+def test_matrix_counts(world, items):
+    matrix = board_matrix(qs=board_assignments(user=world.npc, filters=BoardFilters()))
+    states = [v for v, _ in matrix.states]
+    by_bureau = {r.bureau: r for r in matrix.rows}
+    jx = by_bureau["区经信局"]
+    assert jx.counts[states.index(S.DRAFTING)] == 1
+    assert jx.counts[states.index(S.CC_SENT)] == 1
+    assert (jx.total, jx.overdue) == (2, 1)
+    assert by_bureau["区商务局"].counts[states.index(S.ACCEPTED)] == 1
+    assert (matrix.total, matrix.overdue) == (3, 1)
+
+
+def test_board_page(world, items, client):
+    late, _, _other = items
+    client.force_login(world.clerk)
+    html = client.get(reverse("office:board"), {"overdue": "1"}).content.decode()
+    assert "已逾期 3 天" in html
+    assert reverse("proposals:assignment", args=[late.pk]) in html
+    assert "关于外贸企业的提案" not in html
+    client.force_login(world.duchashi)
+    html = client.get(reverse("office:board")).content.decode()
+    assert "关于外贸企业的提案" in html
+
+
+def test_board_export(world, items, client):
+    client.force_login(world.npc)
+    response = client.get(reverse("office:board"), {"body": "npc", "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    data = list(sheet.iter_rows(values_only=True))
+    assert data[0][:3] == ("会议", "编号", "标题")
+    assert sorted(r[2] for r in data[1:]) == ["关于五金工具产业的建议", "关于道路的建议"]
+    overdue = {r[2]: r[9] for r in data[1:]}
+    assert overdue["关于五金工具产业的建议"] == 3
+    assert overdue["关于道路的建议"] == 0
+
+
+def test_board_queries_do_not_grow_with_page_size(world, client):
+    for i in range(120):
+        AssignmentFactory(
+            proposal=ProposalFactory(session=world.npc_session, number=1000 + i),
+            bureau=world.bureau if i % 2 else world.other_bureau,
+        )
+    client.force_login(world.npc)
+    counts = {}
+    for size in (25, 50, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("office:board"), {"size": size})
+        assert len(response.context["rows"]) == size
+        counts[size] = len(ctx.captured_queries)
+    assert counts[25] == counts[50] == counts[100]
+
+
+def test_pagination(world, client):
+    for _i in range(30):
+        AssignmentFactory(proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau)
+    client.force_login(world.npc)
+    response = client.get(reverse("office:board"), {"size": 25, "page": 2})
+    assert len(response.context["rows"]) == 5
+    assert response.context["page"].number == 2
+
+
+def test_search_for_a_very_common_term_gives_the_same_rows(world, items, monkeypatch):
+    from proposals import board
+
+    expected = rows(world.npc, q="关于")
+    assert len(expected) == 3
+    monkeypatch.setattr(board, "SEARCH_INLINE_IDS", 1)
+    assert rows(world.npc, q="关于") == expected
+    assert rows(world.npc, q="电商直播") == [items[0]]
