@@ -4,6 +4,7 @@ is a set of character bigrams and paragraphs are ranked by Jaccard similarity.""
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,11 +29,14 @@ def normalize(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text.replace("**", "")))
 
 
-def bigrams(text: str) -> frozenset[str]:
-    s = normalize(text)
+def _grams(s: str) -> frozenset[str]:
     if len(s) < 2:
         return frozenset({s}) if s else frozenset()
-    return frozenset(s[i : i + 2] for i in range(len(s) - 1))
+    return frozenset(map(operator.add, s, s[1:]))  # every pair of neighbours
+
+
+def bigrams(text: str) -> frozenset[str]:
+    return _grams(normalize(text))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -52,6 +56,12 @@ class Segment:
 def split_paragraphs(body: str) -> list[str]:
     """The body's paragraphs (one per line, headings left out), and for a paragraph that lists
     **一是** … **二是** … its lead and each item on their own."""
+    return [seg.text for seg in letter_segments(body)]
+
+
+@lru_cache(maxsize=8192)
+def letter_segments(body: str) -> tuple[Segment, ...]:
+    """Issued letters never change, so their segments are cached by body."""
     out: list[str] = []
     for raw in body.splitlines():
         line = raw.strip()
@@ -60,20 +70,14 @@ def split_paragraphs(body: str) -> list[str]:
         out.append(line)
         if len(_LEAD_IN.findall(line)) >= 2:
             out.extend(p.strip() for p in _LEAD_IN.split(line) if p.strip())
-    # Keep order, drop duplicates and the too short.
+    segments: list[Segment] = []
     seen: set[str] = set()
-    result = []
     for p in out:
-        if p not in seen and len(normalize(p)) >= MIN_CHARS:
-            seen.add(p)
-            result.append(p)
-    return result
-
-
-@lru_cache(maxsize=8192)
-def letter_segments(body: str) -> tuple[Segment, ...]:
-    """Issued letters never change, so their segments are cached by body."""
-    return tuple(Segment(p, normalize(p), bigrams(p)) for p in split_paragraphs(body))
+        key = normalize(p)
+        if key not in seen and len(key) >= MIN_CHARS:
+            seen.add(key)
+            segments.append(Segment(p, key, _grams(key)))
+    return tuple(segments)
 
 
 @dataclass(frozen=True)

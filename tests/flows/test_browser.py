@@ -25,9 +25,21 @@ from tests.factories import ReplyFactory
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django sees the running loop
 # and refuses ORM calls made here (fixtures, assertions) with SynchronousOnlyOperation, although
-# nothing runs concurrently: the browser is driven step by step. Django reads this variable at
-# call time, so setting it here covers this module's tests.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# nothing runs concurrently: the browser is driven step by step. So these tests, and only these
+# (the variable is restored afterwards), tell Django that this is safe.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_allowed_beside_playwright():
+    before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    yield
+    if before is None:
+        os.environ.pop(ASYNC_UNSAFE, None)
+    else:
+        os.environ[ASYNC_UNSAFE] = before
+
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

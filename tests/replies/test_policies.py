@@ -110,6 +110,13 @@ def test_search_endpoint(client, world):
     ]
 
 
+def test_search_endpoint_refuses_users_without_a_post(client, world):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(reverse("replies:policies")).status_code == 403
+
+
 def test_admin_form_refuses_html():
     form = PolicyDocumentForm(
         data={"title": "政策<script>x</script>", "doc_number": "", "issuer": "经信局"}
