@@ -168,14 +168,27 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     assert body_lines(page)[-1] == f"我区先后出台了{citation}"
     # Type a paragraph: the twin paragraph of letter 41号 is suggested; insert it.
     page.keyboard.press("Control+End")
-    page.keyboard.type(
-        "\n三、关于开展产业链招商的建议\n建立一个链主、一个牵头单位、一个专班推进机制，强化产业链精准招商"
+    typed = "建立一个链主、一个牵头单位、一个专班推进机制，强化产业链精准招商"
+    page.keyboard.type(f"\n三、关于开展产业链招商的建议\n{typed}")
+    # The list answers the paragraph under the cursor (about 0.8 s after typing stops).
+    page.wait_for_function(
+        "q => document.getElementById('similar-list').dataset.query === q", arg=typed
     )
     first = page.locator("#similar-list li").first
-    first.locator("text=临经信建复〔2023〕41号").wait_for()
+    assert "临经信建复〔2023〕41号" in first.inner_text()
     assert first.locator(".para").inner_text().startswith("**一是强化产业链精准招商**")
     first.locator("button.insert-paragraph").click()
     assert body_lines(page)[-1].startswith("**一是强化产业链精准招商**")
+    if page.locator("#preview-form").count():  # the live preview (once replies:preview exists)
+        with page.expect_response(
+            lambda r: (
+                r.url.endswith("/preview.pdf")
+                and "以上答复如有不妥" in (r.request.post_data_json or {}).get("body", "")
+            )
+        ) as preview:
+            page.keyboard.type("\n以上答复如有不妥，敬请批评指正。")
+        assert preview.value.status == 200
+        assert preview.value.headers["content-type"] == "application/pdf"
     page.screenshot(path=str(shots / "editor.png"), full_page=True)
     page.click("button[value=back]")
     page.wait_for_selector("text=草稿已保存")

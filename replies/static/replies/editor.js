@@ -101,10 +101,12 @@
     });
   }
   var policyQ = document.getElementById("policy-q");
+  var policySeq = 0;
   policyQ.addEventListener("input", debounce(function () {
+    var mine = ++policySeq;
     fetch(policyTool.dataset.url + "?q=" + encodeURIComponent(policyQ.value), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (data) { renderPolicies(data.results); })
+      .then(function (data) { if (mine === policySeq) renderPolicies(data.results); })
       .catch(function () {});
   }, 300));
 
@@ -112,6 +114,7 @@
   var similarTool = document.getElementById("similar-tool");
   var similarList = document.getElementById("similar-list");
   var lastQuery = null;
+  var similarSeq = 0;
   function renderSimilar(results) {
     similarList.replaceChildren();
     if (!results.length) {
@@ -146,9 +149,14 @@
     var paragraph = body.value.slice(b[0], b[1]).trim().slice(0, 400);
     if (paragraph.length < 12 || paragraph === lastQuery) return;
     lastQuery = paragraph;
+    var mine = ++similarSeq;  // answers may arrive out of order: show only the latest
     fetch(similarTool.dataset.url + "?q=" + encodeURIComponent(paragraph), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (data) { renderSimilar(data.results); })
+      .then(function (data) {
+        if (mine !== similarSeq) return;
+        renderSimilar(data.results);
+        similarList.dataset.query = paragraph;
+      })
       .catch(function () {});
   }, DELAY);
   ["input", "click", "keyup"].forEach(function (ev) { body.addEventListener(ev, lookSimilar); });
