@@ -140,3 +140,25 @@ def test_admin_changelist_and_add_page(admin_client):
     )
     assert response.status_code == 200  # the form again, with the error
     assert PolicyDocument.objects.filter(title__contains="坏").count() == 0
+
+
+def test_seed_demo_brings_the_policy_library_and_the_twin_paragraphs():
+    from django.contrib.auth import get_user_model
+
+    from replies.similarity import paragraph_list_similar
+
+    call_command("seed_demo")
+    assert PolicyDocument.objects.count() == 5
+    users = get_user_model().objects
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "proposals" / "demo" / "reply_cppcc_46.txt"
+    # The whole paragraph of letter 42号 (item 46): its own copy is not offered back.
+    yi_shi = next(
+        p for p in demo.read_text(encoding="utf-8").splitlines() if p.startswith("**一是")
+    )
+    top = paragraph_list_similar(user=users.get(username="louwr"), text=yi_shi)[0]
+    assert top.doc_number == "临经信建复〔2023〕41号"
+    assert top.text.startswith("**一是强化产业链精准招商**")
+    # The commerce bureau's clerk sees none of the economy bureau's letters.
+    assert paragraph_list_similar(user=users.get(username="wangl"), text=yi_shi) == []
