@@ -1,8 +1,13 @@
+from django import forms
 from django.contrib import admin
 
+from proposals.exceptions import ApplicationError
+from proposals.validation import clean_text
+from replies import policies
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
 from replies.models import Opinion
+from replies.models import PolicyDocument
 from replies.models import Reply
 from replies.models import ReplyVersion
 
@@ -45,3 +50,40 @@ class OpinionAdmin(admin.ModelAdmin):
 class DocumentCounterAdmin(admin.ModelAdmin):
     list_display = ["bureau", "year", "series", "last_serial"]
     readonly_fields = ["last_serial"]
+
+
+class PolicyDocumentForm(forms.ModelForm):
+    """The admin checks what the service checks: plain text only, a well-formed number."""
+
+    class Meta:
+        model = PolicyDocument
+        fields = ["title", "doc_number", "issuer", "issued_date", "summary", "full_text", "source"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        try:
+            data["title"] = policies.clean_title(data.get("title", ""))
+            data["doc_number"] = policies.clean_doc_number(data.get("doc_number", ""))
+            for name, label in [
+                ("issuer", "发文机关"),
+                ("summary", "摘要"),
+                ("full_text", "全文"),
+                ("source", "来源"),
+            ]:
+                data[name] = clean_text(data.get(name, ""), label=label)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return data
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(admin.ModelAdmin):
+    form = PolicyDocumentForm
+    list_display = ["title", "doc_number", "issuer", "issued_date"]
+    search_fields = ["title", "doc_number", "issuer", "summary"]
+    date_hierarchy = "issued_date"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -142,3 +142,45 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bureau.doc_prefix}{self.series}〔{self.year}〕至{self.last_serial}号"
+
+
+class PolicyDocument(BaseModel):
+    """A policy the clerks cite in reply letters (政策文件库): 《title》（doc_number）."""
+
+    title = models.CharField("标题", max_length=200)
+    doc_number = models.CharField(
+        "文号", max_length=60, blank=True, help_text="如：临经信综〔2021〕14号；无文号可留空"
+    )
+    issuer = models.CharField("发文机关", max_length=100)
+    issued_date = models.DateField("成文日期", null=True, blank=True)
+    summary = models.TextField("摘要", blank=True)
+    full_text = models.TextField("全文", blank=True)
+    source = models.CharField("来源", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="录入人",
+    )
+
+    class Meta:
+        verbose_name = "政策文件"
+        verbose_name_plural = "政策文件库"
+        ordering = ["-issued_date", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doc_number"],
+                condition=~models.Q(doc_number=""),
+                name="policy_doc_number_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.citation
+
+    @property
+    def citation(self) -> str:
+        """The form used in letters: 《title》（doc_number）, or 《title》 without a number."""
+        return f"《{self.title}》" + (f"（{self.doc_number}）" if self.doc_number else "")

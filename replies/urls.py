@@ -1,5 +1,6 @@
 from django.urls import path
 
+from replies import editor_views
 from replies import views
 
 app_name = "replies"
@@ -8,4 +9,7 @@ urlpatterns = [
     path("<int:assignment_id>/draft/", views.draft_edit, name="draft"),
     path("<int:assignment_id>/issue/", views.issue, name="issue"),
     path("<int:assignment_id>/feedback/", views.feedback, name="feedback"),
+    path("<int:assignment_id>/similar/", editor_views.similar_paragraphs, name="similar"),
+    path("<int:assignment_id>/review/", editor_views.review, name="review"),
+    path("policies/", editor_views.policy_search, name="policies"),
 ]

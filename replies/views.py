@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from proposals.views import run_service
 from proposals.workflow import is_bureau_clerk
 from replies import services
 from replies.models import Opinion
+from replies.policies import policy_document_list
 
 
 @login_required
@@ -26,7 +28,6 @@ def draft_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _visible(request, assignment_id)
     if not is_bureau_clerk(assignment, request.user):
         raise PermissionDenied("只有本单位承办人可以编辑复函草稿")
-    session = assignment.proposal.session
     if request.method == "POST":
         data = request.POST
         try:
@@ -54,12 +55,11 @@ def draft_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return render(
-                request,
-                "replies/draft.html",
-                {"a": assignment, "form": data, "classes": session.answer_classes},
-                status=400,
+                request, "replies/draft.html", _editor_context(assignment, data), status=400
             )
         messages.success(request, "草稿已保存")
+        if data.get("then") == "stay":
+            return redirect("replies:draft", assignment_id=assignment.pk)
         return redirect("proposals:assignment", assignment_id=assignment.pk)
     if assignment.is_lead:
         reply = services.reply_get_or_create_draft(assignment=assignment)
@@ -78,11 +78,17 @@ def draft_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
             "leader_name": opinion.leader_name if opinion else assignment.leader_name,
             "phone": opinion.phone if opinion else assignment.phone,
         }
-    return render(
-        request,
-        "replies/draft.html",
-        {"a": assignment, "form": form, "classes": session.answer_classes},
-    )
+    return render(request, "replies/draft.html", _editor_context(assignment, form))
+
+
+def _editor_context(assignment: Any, form: Any) -> dict[str, Any]:
+    """The editor page: the form, the answer classes and the policy library for citations."""
+    return {
+        "a": assignment,
+        "form": form,
+        "classes": assignment.proposal.session.answer_classes,
+        "policies": policy_document_list(limit=30),
+    }
 
 
 @login_required

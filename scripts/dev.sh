@@ -13,6 +13,8 @@ SUDO=""
 
 APT_PACKAGES=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
               poppler-utils fonts-noto-cjk)
+# Only for `test`: the browser tests drive Debian's Chromium (Playwright never downloads one).
+TEST_APT_PACKAGES=(chromium)
 
 log() { printf '\033[1;32m==> %s\033[0m\n' "$*"; }
 
@@ -77,6 +79,7 @@ MSG
 
 cmd_test() {
   setup
+  install_system "${TEST_APT_PACKAGES[@]}"
   log "ruff"
   "$VENV/bin/ruff" check .
   log "pytest（数据库：${DATABASE_URL:-SQLite}）"

@@ -22,6 +22,7 @@ from proposals.models import Session
 from proposals.models import Staff
 from replies import services as rs
 from replies.models import DocumentCounter
+from replies.policies import policy_documents_load_demo
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 PASSWORD = "fuhan2026"
@@ -123,6 +124,7 @@ class Command(BaseCommand):
         DocumentCounter.objects.create(bureau=self.bureau["jxj"], year=2023, last_serial=40)
         self._reference_items()
         self._current_items(today)
+        policy_documents_load_demo()  # the policy library (政策文件库)
 
     # --- helpers -------------------------------------------------------------------------------
     def _register(
