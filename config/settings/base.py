@@ -123,3 +123,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
+
+# Reply letter fonts (Fandol), installed by scripts/install_fonts.sh with their fontconfig file.
+PDF_FONT_DIR = env.path("FUHAN_FONT_DIR", default=str(VAR_DIR / "fonts"))
