@@ -1,5 +1,6 @@
 from django.urls import path
 
+from replies import pdf_views
 from replies import views
 
 app_name = "replies"
@@ -8,4 +9,8 @@ urlpatterns = [
     path("<int:assignment_id>/draft/", views.draft_edit, name="draft"),
     path("<int:assignment_id>/issue/", views.issue, name="issue"),
     path("<int:assignment_id>/feedback/", views.feedback, name="feedback"),
+    path("<int:assignment_id>/preview.pdf", pdf_views.preview, name="preview"),
+    path("letters/<int:letter_id>.pdf", pdf_views.letter_pdf_download, name="letter_pdf"),
+    path("sessions/", pdf_views.session_list, name="sessions"),
+    path("sessions/<int:session_id>/letters.zip", pdf_views.session_zip, name="session_zip"),
 ]
