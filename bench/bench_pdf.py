@@ -11,7 +11,6 @@ Target: under 200 ms per letter.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
 import statistics
