@@ -11,6 +11,7 @@ read and even embed local files (``<a rel="attachment" href="file:///...">``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import threading
@@ -221,6 +222,10 @@ def make_url_fetcher() -> Any:
 _local = threading.local()
 TEMPLATES = {"file": "replies/pdf/file.html", "letter": "replies/pdf/letter.html"}
 TEXT_BLOCK_MM = 156
+PT_PER_MM = 72 / 25.4
+LINE_PT = 28.95  # body line pitch (letter.css): 225 mm / 22 lines, rounded down
+RULE_GAP_PT = 1.7 * PT_PER_MM  # file.html: .redline margin-top
+RULE_PT = 1.5  # file.html: .redline border
 
 
 def _font_config() -> Any:
@@ -248,6 +253,11 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     # times as tall as wide (transform in letter.css), so its box is padded by 0.45 em below
     # and its ink top (0.154 em down) is what sits 35 mm under the text block's top edge.
     ink_top = round(size * 0.11 * 1.4, 2)
+    head = 35 * PT_PER_MM - ink_top
+    # 文件格式: header, number (two lines below) and red rule (4 mm below the number) take a
+    # whole number of body lines, so that the title and the body stay on the 22-line grid.
+    masthead = head + size * 1.45 + 2 * LINE_PT + LINE_PT + RULE_GAP_PT + RULE_PT
+    masthead = math.ceil(masthead / LINE_PT - 0.02) * LINE_PT
     return render_to_string(
         TEMPLATES.get(context.letter_format, TEMPLATES["file"]),
         {
@@ -257,7 +267,8 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
             "organ_size": size,
             "organ_stretch": round(size * 0.45, 2),
             "organ_ink_top": ink_top,
-            "head_height": round(35 / 25.4 * 72 - ink_top, 2),
+            "head_height": round(head, 2),
+            "masthead_height": round(masthead, 2),
             "cc_text": "、".join(escape(x) for x in context.cc_list),
         },
     )

@@ -155,15 +155,22 @@ def test_page_one_header_number_rule_and_page_numbers(letters):
     assert mark.top < header.top
     assert mark.x1 > LEFT + WIDTH - 2
     assert header.font.endswith("FandolSong-Bold")
-    # The header's top edge (its ink, about 0.15 em below the glyph box top) 35 mm below the
-    # top of the text block.
-    assert abs(header.top + 0.11 * 1.4 * header.size / (72 / 25.4) - (TOP + 35)) < TOL
+    # The header's top edge (its ink, 0.11 em below the glyph box of the vertically stretched
+    # header) 35 mm below the top of the text block.
+    assert abs(header.top + 0.11 * header.size / (72 / 25.4) - (TOP + 35)) < TOL
     assert abs((number.x0 + number.x1) / 2 - (LEFT + WIDTH / 2)) < TOL  # centred
     red = [r for r in rules(pdf, 1) if r.colour and r.colour[0] > 0.8 and r.colour[1] < 0.2]
     assert len(red) == 1
     assert abs(red[0].x0 - LEFT) < TOL
     assert abs(red[0].x1 - (LEFT + WIDTH)) < TOL
     assert abs(red[0].top - (number.bottom + 4)) < TOL  # 4 mm under the number
+    # Title and body sit on the 22-line grid of the full pages: page 1 is filled to line 22.
+    grid = _body_lines(pdf, 2)
+    pitch = (grid[-1].top - grid[0].top) / (len(grid) - 1)
+    below_title = [ln for ln in _body_lines(pdf, 1) if ln.top > number.bottom]
+    slots = [(ln.top - grid[0].top) / pitch for ln in below_title]
+    assert all(abs(x - round(x)) < 0.05 for x in slots), slots
+    assert round(slots[-1]) == 21
     # 页码: "— 1 —" on the right of odd pages, "— 2 —" on the left of even pages, 7 mm under
     # the text block, one character (14 pt) in from the edge.
     one = next(ln for ln in lines if ln.text.replace(" ", "") == "—1—")
@@ -338,7 +345,7 @@ def test_letter_format(world):
     page1 = text_lines(pdf, 1)
     organ = next(ln for ln in page1 if "经济和信息化局" in ln.text and ln.size > 20)
     assert organ.text == "杭州市临安区经济和信息化局"  # no 文件 in the letter format
-    assert abs(organ.top + 0.11 * 1.4 * organ.size / (72 / 25.4) - 30) < TOL  # 30 mm
+    assert abs(organ.top + 0.11 * organ.size / (72 / 25.4) - 30) < TOL  # 30 mm
     number = next(ln for ln in page1 if "临经信建复〔2026〕9号" in ln.text)
     assert abs(number.x1 - (LEFT + WIDTH)) < TOL  # flush right
     assert not any(re.fullmatch(r"—\s*1\s*—", ln.text) for ln in page1)  # no number on page 1
