@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from proposals.validation import clean_text
 from proposals.workflow import AssignmentState
 from proposals.workflow import is_bureau_clerk
 from proposals.workflow import is_handling_office
+from replies import pdf as letter_pdf
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
 from replies.models import Opinion
@@ -185,6 +188,7 @@ def reply_issue(
             cc_list=reply.cc_list or list(assignment.proposal.session.default_cc),
             issued_by=actor,
         )
+        letter_store_pdf(letter=letter, reply=reply, assignment=assignment)
         audit(
             proposal=assignment.proposal,
             assignment=assignment,
@@ -200,6 +204,21 @@ def reply_issue(
             assignment_id=assignment_id, transition="issue", actor=actor, before_save=freeze
         )
     return holder["letter"]
+
+
+def letter_store_pdf(*, letter: IssuedLetter, reply: Reply, assignment: Assignment) -> None:
+    """Render the issued letter once, with its number and date, and keep the file and its
+    SHA-256. Runs inside the issuing transaction: a rendering failure aborts the issuance (and
+    gives the number back). Downloads serve these bytes; the letter is never rendered again."""
+    reply.assignment = assignment
+    content = letter_pdf.render_letter_pdf(
+        letter_pdf.letter_context_from_reply(reply, letter=letter), draft=False
+    )
+    letter.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    letter.pdf.save(
+        f"letter-{letter.pk}-{letter.pdf_sha256[:12]}.pdf", ContentFile(content), save=False
+    )
+    letter.save(update_fields=["pdf", "pdf_sha256"])
 
 
 def opinion_send(*, assignment_id: int, actor: Any) -> Opinion:

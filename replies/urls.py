@@ -1,6 +1,7 @@
 from django.urls import path
 
 from replies import editor_views
+from replies import pdf_views
 from replies import views
 
 app_name = "replies"
@@ -12,4 +13,8 @@ urlpatterns = [
     path("<int:assignment_id>/similar/", editor_views.similar_paragraphs, name="similar"),
     path("<int:assignment_id>/review/", editor_views.review, name="review"),
     path("policies/", editor_views.policy_search, name="policies"),
+    path("<int:assignment_id>/preview.pdf", pdf_views.preview, name="preview"),
+    path("letters/<int:letter_id>.pdf", pdf_views.letter_pdf_download, name="letter_pdf"),
+    path("sessions/", pdf_views.session_list, name="sessions"),
+    path("sessions/<int:session_id>/letters.zip", pdf_views.session_zip, name="session_zip"),
 ]

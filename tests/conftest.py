@@ -63,3 +63,9 @@ def world(db) -> World:
             default_cc=["区政协办公室", "区政协提案委员会", "区政府督查室"],
         ),
     )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Issued letters' PDFs go to a temporary folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -159,3 +159,5 @@ SPECTACULAR_SETTINGS = {
 }
 # Uploaded assignment lists wait here between preview and import (named by their SHA-256).
 IMPORT_STAGING_DIR = env.path("FUHAN_IMPORT_STAGING_DIR", default=str(VAR_DIR / "imports"))
+# Reply letter fonts (Fandol), installed by scripts/install_fonts.sh with their fontconfig file.
+PDF_FONT_DIR = env.path("FUHAN_FONT_DIR", default=str(VAR_DIR / "fonts"))

@@ -169,7 +169,13 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     # Type a paragraph: the twin paragraph of letter 41号 is suggested; insert it.
     page.keyboard.press("Control+End")
     typed = "建立一个链主、一个牵头单位、一个专班推进机制，强化产业链精准招商"
-    page.keyboard.type(f"\n三、关于开展产业链招商的建议\n{typed}")
+    # Let the live preview of this text land first: the frame's reload must not race the click.
+    with page.expect_response(
+        lambda r: r.url.endswith("/preview.pdf")
+        and typed in (r.request.post_data_json or {}).get("body", "")
+    ):
+        page.keyboard.type(f"\n三、关于开展产业链招商的建议\n{typed}")
+    page.wait_for_function("document.getElementById('preview-frame').contentDocument !== null")
     # The list answers the paragraph under the cursor (about 0.8 s after typing stops).
     page.wait_for_function(
         "q => document.getElementById('similar-list').dataset.query === q", arg=typed
@@ -177,7 +183,10 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     first = page.locator("#similar-list li").first
     assert "临经信建复〔2023〕41号" in first.inner_text()
     assert first.locator(".para").inner_text().startswith("**一是强化产业链精准招商**")
-    first.locator("button.insert-paragraph").click()
+    # Keyboard activation: the PDF frame beside the list may swallow a mouse click in headless
+    # Chromium while it reloads (seen as a flaky miss); a keyboard user's Enter does the same.
+    first.locator("button.insert-paragraph").focus()
+    page.keyboard.press("Enter")
     assert body_lines(page)[-1].startswith("**一是强化产业链精准招商**")
     if page.locator("#preview-form").count():  # the live preview (once replies:preview exists)
         with page.expect_response(

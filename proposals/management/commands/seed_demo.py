@@ -53,6 +53,8 @@ USERS = [
 
 
 def _name_split(full: str) -> dict[str, str]:
+    # The whole Chinese name in first_name: Django's get_full_name() is "first last", which
+    # would print 顾小晶 as "小晶 顾" on the letters and pages.
     return {"first_name": full, "last_name": ""}
 
 

@@ -62,8 +62,14 @@
   var policyList = document.getElementById("policy-list");
   var cursorBeforeClick = null;
   // Remember where the cursor was: clicking a button moves the focus away from the textarea.
-  body.addEventListener("blur", function () {
-    cursorBeforeClick = [body.selectionStart, body.selectionEnd];
+  // Kept current on every edit and cursor move, not only on blur: a preview frame that loads
+  // may take the focus first, and the blur would then record an older position.
+  ["blur", "input", "keyup", "mouseup", "select"].forEach(function (name) {
+    body.addEventListener(name, function () {
+      if (document.activeElement === body || name === "blur") {
+        cursorBeforeClick = [body.selectionStart, body.selectionEnd];
+      }
+    });
   });
   function restoreCursor() {
     if (cursorBeforeClick) body.setSelectionRange(cursorBeforeClick[0], cursorBeforeClick[1]);

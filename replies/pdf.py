@@ -1,0 +1,286 @@
+"""The reply letter (复函) as a PDF, laid out after GB/T 9704-2012. Renders and nothing else: no
+database writes, no state changes (replies.services.reply_issue stores the issued file).
+
+Safety: the body is plain text plus **bold**. Each line becomes one paragraph; markdown-it (html
+disabled, only the emphasis rule) turns ``**x**`` into ``<strong>``, nh3 keeps nothing but
+``<strong>``, so anything typed comes out as literal text. WeasyPrint may only fetch ``data:``
+URLs and files below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would
+read and even embed local files (``<a rel="attachment" href="file:///...">``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import unquote
+from urllib.parse import urlsplit
+
+import nh3
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from replies.models import IssuedLetter
+    from replies.models import Reply
+
+# --- body text -> safe paragraphs ----------------------------------------------------------------
+
+_H1 = re.compile(r"^[一二三四五六七八九十百]+、")
+_H2 = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
+_ITEM = re.compile(r"^\d{1,3}[.．、]")
+
+
+def _strong(state: Any, silent: bool) -> bool:
+    """``**x**`` as bold wherever it stands. CommonMark's flanking rules refuse ``。**为`` (a
+    closing ``**`` after CJK punctuation), which Chinese text is full of."""
+    src, pos = state.src, state.pos
+    if not src.startswith("**", pos):
+        return False
+    end = src.find("**", pos + 2)
+    if end <= pos + 2:
+        return False
+    if not silent:
+        state.push("strong_open", "strong", 1).markup = "**"
+        state.push("text", "", 0).content = src[pos + 2 : end]
+        state.push("strong_close", "strong", -1).markup = "**"
+    state.pos = end + 2
+    return True
+
+
+_MD = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
+_MD.inline.ruler.before("text", "cjk_strong", _strong)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    kind: str  # "p" body text, "h1" 一、 heading (黑体), "h2" （一） heading (楷体), "item" 1.
+    html: SafeString  # escaped text with <strong> only
+
+
+def inline_html(text: str) -> SafeString:
+    """Plain text with **bold** -> HTML containing nothing but escaped text and <strong>."""
+    rendered = _MD.renderInline(text)
+    cleaned = nh3.clean(rendered, tags={"strong"}, attributes={}, url_schemes=set())
+    return mark_safe(cleaned)  # noqa: S308 - markdown-it escaped everything, nh3 allows <strong> only
+
+
+def body_paragraphs(body: str) -> tuple[Paragraph, ...]:
+    paragraphs = []
+    for raw in (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        plain = line.replace("**", "")
+        if _H1.match(plain):
+            kind = "h1"
+        elif _H2.match(plain):
+            kind = "h2"
+        elif _ITEM.match(plain):
+            kind = "item"
+        else:
+            kind = "p"
+        paragraphs.append(Paragraph(kind, inline_html(line)))
+    return tuple(paragraphs)
+
+
+# --- context ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    """Everything the templates print, as plain values (no model access while rendering)."""
+
+    letter_format: str  # "file" (文件格式) or "letter" (信函格式)
+    organ: str  # 杭州市临安区经济和信息化局
+    doc_number: str  # 临经信建复〔2023〕41号, "" for a draft
+    doc_number_blank: str  # 临经信建复〔2026〕　号, printed on drafts
+    answer_class: str  # A
+    title_lines: tuple[str, ...]
+    salutation: str  # 申卫康等13位代表
+    paragraphs: tuple[Paragraph, ...]
+    contact_term: str  # 承办 (NPC) / 主办 (CPPCC)
+    leader_name: str
+    clerk_name: str
+    phone: str
+    cc_list: tuple[str, ...]
+    issued_date: dt.date | None  # None for a draft
+
+    @property
+    def is_issued(self) -> bool:
+        return bool(self.doc_number and self.issued_date)
+
+
+def letter_context_from_reply(
+    reply: Reply,
+    *,
+    letter: IssuedLetter | None = None,
+    body: str | None = None,
+    answer_class: str | None = None,
+) -> LetterContext:
+    """The printed letter for a reply: its issued version when `letter` is given, otherwise the
+    draft (optionally with an unsaved body and answer class, for the live preview)."""
+    assignment = reply.assignment
+    proposal = assignment.proposal
+    session = proposal.session
+    bureau = assignment.bureau
+    terms = session.terms
+    series = terms["series"]
+    if letter is not None:
+        source: Any = letter
+        text = letter.body
+        klass = letter.answer_class
+        cc = list(letter.cc_list)
+        year = letter.doc_year
+    else:
+        source = reply
+        text = reply.body if body is None else body
+        klass = reply.answer_class if answer_class is None else answer_class
+        cc = list(reply.cc_list or session.default_cc)
+        year = timezone.localdate().year
+    return LetterContext(
+        letter_format=bureau.letter_format,
+        organ=bureau.full_name,
+        doc_number=letter.doc_number if letter else "",
+        doc_number_blank=f"{bureau.doc_prefix}{series}复〔{year}〕\u3000\u3000号",
+        answer_class=klass,
+        title_lines=(
+            f"{bureau.full_name}关于",
+            f"{session.name}第{proposal.number}号{terms['item']}的复函",
+        ),
+        salutation=proposal.salutation,
+        paragraphs=body_paragraphs(text),
+        contact_term=terms["contact"],
+        leader_name=source.leader_name,
+        clerk_name=source.clerk_name,
+        phone=source.phone,
+        cc_list=tuple(cc),
+        issued_date=letter.issued_date if letter else None,
+    )
+
+
+def letter_filename(doc_number: str) -> str:
+    """临经信建复〔2023〕41号.pdf (characters a file system refuses are replaced)."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", doc_number) + ".pdf"
+
+
+# --- fetching: data: and the asset folder only ---------------------------------------------------
+
+
+def _weasyprint() -> Any:
+    _use_project_fonts()
+    import weasyprint  # slow import: only where a PDF is made
+
+    return weasyprint
+
+
+def _use_project_fonts() -> None:
+    """Point fontconfig at var/fonts/fonts.conf (written by scripts/install_fonts.sh): the system
+    fonts plus Fandol. Without it the letter falls back to Noto CJK."""
+    conf = Path(settings.PDF_FONT_DIR) / "fonts.conf"
+    if "FONTCONFIG_FILE" not in os.environ and conf.is_file():
+        os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
+def make_url_fetcher() -> Any:
+    weasyprint = _weasyprint()
+
+    class AssetOnlyURLFetcher(weasyprint.urls.URLFetcher):
+        """Allows data: URLs and files below PDF_ASSET_ROOT; refuses everything else."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+            self.root = Path(settings.PDF_ASSET_ROOT).resolve()
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path)).resolve()
+                if path.is_file() and path.is_relative_to(self.root):
+                    return super().fetch(url, headers)
+            raise ValueError(f"复函 PDF 不允许读取外部资源：{url[:80]}")
+
+    return AssetOnlyURLFetcher()
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+_local = threading.local()
+TEMPLATES = {"file": "replies/pdf/file.html", "letter": "replies/pdf/letter.html"}
+TEXT_BLOCK_MM = 156
+PT_PER_MM = 72 / 25.4
+LINE_PT = 28.95  # body line pitch (letter.css): 225 mm / 22 lines, rounded down
+RULE_GAP_PT = 1.7 * PT_PER_MM  # file.html: .redline margin-top
+RULE_PT = 1.5  # file.html: .redline border
+
+
+def _font_config() -> Any:
+    """One FontConfiguration per thread: building it scans fontconfig each time."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _weasyprint().text.fonts.FontConfiguration()
+        _local.font_config = config
+    return config
+
+
+def _organ_size_pt(organ_mark: str) -> float:
+    """发文机关标志: as large as looks right (30 pt), never wider than the text block."""
+    width_pt = TEXT_BLOCK_MM / 25.4 * 72 * 0.97
+    return round(min(30.0, width_pt / max(len(organ_mark), 1)), 2)
+
+
+def render_letter_html(context: LetterContext, *, draft: bool) -> str:
+    if not draft and not context.is_issued:
+        raise ValueError("正式复函须有文号和印发日期")
+    organ_mark = context.organ + ("文件" if context.letter_format == "file" else "")
+    size = _organ_size_pt(organ_mark)
+    # Fandol's em box is 0.88 above and 0.12 below the baseline; the ink of a CJK glyph starts
+    # about 0.11 em below the box top and ends 0.05 em under its bottom. The header is drawn 1.4
+    # times as tall as wide (transform in letter.css), so its box is padded by 0.45 em below
+    # and its ink top (0.154 em down) is what sits 35 mm under the text block's top edge.
+    ink_top = round(size * 0.11 * 1.4, 2)
+    head = 35 * PT_PER_MM - ink_top
+    # 文件格式: header, number (two lines below) and red rule (4 mm below the number) take a
+    # whole number of body lines, so that the title and the body stay on the 22-line grid.
+    masthead = head + size * 1.45 + 2 * LINE_PT + LINE_PT + RULE_GAP_PT + RULE_PT
+    masthead = math.ceil(masthead / LINE_PT - 0.02) * LINE_PT
+    return render_to_string(
+        TEMPLATES.get(context.letter_format, TEMPLATES["file"]),
+        {
+            "c": context,
+            "draft": draft,
+            "organ_mark": organ_mark,
+            "organ_size": size,
+            "organ_stretch": round(size * 0.45, 2),
+            "organ_ink_top": ink_top,
+            "head_height": round(head, 2),
+            "masthead_height": round(masthead, 2),
+            "cc_text": "、".join(escape(x) for x in context.cc_list),
+        },
+    )
+
+
+def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
+    """The letter as PDF bytes: watermarked 草稿 and without number when `draft`."""
+    weasyprint = _weasyprint()
+    html = render_letter_html(context, draft=draft)
+    document = weasyprint.HTML(
+        string=html,
+        base_url=Path(settings.PDF_ASSET_ROOT).resolve().as_uri() + "/",
+        url_fetcher=make_url_fetcher(),
+    )
+    return bytes(document.write_pdf(font_config=_font_config()))
