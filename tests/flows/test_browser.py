@@ -103,6 +103,14 @@ class Session:
         self.context.close()
 
 
+def press(page, selector):
+    """Activate a button from the keyboard (focus + Enter), as a keyboard user does. Headless
+    Chromium's PDF viewer in the preview frame swallows mouse clicks on the page while it loads
+    (the click is lost and the frame ends up focused), which made mouse clicks here flaky."""
+    page.locator(selector).focus()
+    page.keyboard.press("Enter")
+
+
 def body_lines(page):
     return page.locator("#id_body").input_value().splitlines()
 
@@ -163,7 +171,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     page.wait_for_function("document.querySelectorAll('#policy-list li button.cite').length === 2")
     body.focus()
     page.keyboard.press("Control+End")
-    page.click('#policy-list button.cite[data-citation*="14号"]')
+    press(page, '#policy-list button.cite[data-citation*="14号"]')
     citation = "《关于制造业高质量发展引领产业兴区的若干政策意见》（临经信综〔2021〕14号）"
     assert body_lines(page)[-1] == f"我区先后出台了{citation}"
     # Type a paragraph: the twin paragraph of letter 41号 is suggested; insert it.
@@ -171,8 +179,10 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     typed = "建立一个链主、一个牵头单位、一个专班推进机制，强化产业链精准招商"
     # Let the live preview of this text land first: the frame's reload must not race the click.
     with page.expect_response(
-        lambda r: r.url.endswith("/preview.pdf")
-        and typed in (r.request.post_data_json or {}).get("body", "")
+        lambda r: (
+            r.url.endswith("/preview.pdf")
+            and typed in (r.request.post_data_json or {}).get("body", "")
+        )
     ):
         page.keyboard.type(f"\n三、关于开展产业链招商的建议\n{typed}")
     page.wait_for_function("document.getElementById('preview-frame').contentDocument !== null")
@@ -183,10 +193,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     first = page.locator("#similar-list li").first
     assert "临经信建复〔2023〕41号" in first.inner_text()
     assert first.locator(".para").inner_text().startswith("**一是强化产业链精准招商**")
-    # Keyboard activation: the PDF frame beside the list may swallow a mouse click in headless
-    # Chromium while it reloads (seen as a flaky miss); a keyboard user's Enter does the same.
-    first.locator("button.insert-paragraph").focus()
-    page.keyboard.press("Enter")
+    press(page, "#similar-list li:first-child button.insert-paragraph")
     assert body_lines(page)[-1].startswith("**一是强化产业链精准招商**")
     if page.locator("#preview-form").count():  # the live preview (once replies:preview exists)
         with page.expect_response(

@@ -29,6 +29,23 @@
       previewForm.submit();
     }, DELAY);
     body.addEventListener("input", refresh);
+    // A PDF viewer that loads in the frame may take the keyboard focus: give it back to the
+    // text, where the clerk was typing, so no keystroke lands in the preview.
+    var frame = document.getElementById("preview-frame");
+    var typing = null;
+    body.addEventListener("focus", function () { typing = true; });
+    body.addEventListener("blur", function () {
+      // Leaving for another control of this page is deliberate; losing the focus to the frame
+      // (activeElement becomes the iframe only after blur) is checked when the frame loads.
+      setTimeout(function () { typing = document.activeElement === frame ? typing : false; }, 0);
+    });
+    frame.addEventListener("load", function () {
+      if (typing && document.activeElement !== body) {
+        var start = body.selectionStart, end = body.selectionEnd;
+        body.focus({ preventScroll: true });
+        body.setSelectionRange(start, end);
+      }
+    });
     document.querySelectorAll("input[name=answer_class]").forEach(function (r) {
       r.addEventListener("change", refresh);
     });
