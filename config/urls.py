@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("replies/", include("replies.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("proposals.urls")),
 ]
