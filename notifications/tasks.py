@@ -21,7 +21,9 @@ def reminders_sweep(self: Any) -> dict[str, Any]:
     result = reminder_sweep()
     if result.delivery.failed:
         # Sent ones stay sent; the failed ones are still pending and go out on the retry.
-        raise self.retry(countdown=min(60 * 2**self.request.retries, 900))
+        raise self.retry(
+            exc=result.delivery.errors[0], countdown=min(60 * 2**self.request.retries, 900)
+        )
     return result.as_dict()
 
 
