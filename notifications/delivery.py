@@ -13,12 +13,14 @@ import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import F
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -27,12 +29,15 @@ from django_fsm_log.models import StateLog
 from notifications.models import Notification
 from notifications.models import Reminder
 from proposals.models import Assignment
+from proposals.models import Bureau
 from proposals.models import ExtensionRequest
 from proposals.models import Office
+from proposals.models import Session
 from proposals.models import Staff
 from proposals.selectors import due_label
 from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
+from replies.models import Reply
 
 logger = logging.getLogger(__name__)
 S = AssignmentState
@@ -65,7 +70,11 @@ class Directory:
         self.supervisors: dict[int, list[Any]] = defaultdict(list)
         self.offices: dict[str, list[Any]] = defaultdict(list)
         self.office_names: dict[str, str] = dict(Office.objects.values_list("name", "kind"))
+        self.sessions: dict[int, Session] = Session.objects.in_bulk()
+        self.bureaus: dict[int, Bureau] = Bureau.objects.in_bulk()
+        self.users: dict[int, Any] = {}
         for staff in Staff.objects.select_related("user", "office").filter(user__is_active=True):
+            self.users[staff.user_id] = staff.user
             if staff.role == Staff.Role.CLERK:
                 self.clerks[staff.bureau_id].append(staff.user)
             elif staff.role == Staff.Role.SUPERVISOR:
@@ -75,9 +84,14 @@ class Directory:
 
     def clerks_of(self, assignment: Assignment) -> list[Any]:
         """The assignment's own clerk once it has one, otherwise every clerk of the bureau."""
-        if assignment.clerk_id and assignment.clerk.is_active:
-            return [assignment.clerk]
-        return list(self.clerks[assignment.bureau_id])
+        clerk = self.users.get(assignment.clerk_id) if assignment.clerk_id else None
+        return [clerk] if clerk is not None else list(self.clerks[assignment.bureau_id])
+
+    def attach(self, reminder: Reminder) -> None:
+        """Sessions and bureaus are few: share them instead of joining them into every row."""
+        a = reminder.assignment
+        a.bureau = self.bureaus[a.bureau_id]
+        a.proposal.session = self.sessions[a.proposal.session_id]
 
     def handling_office(self, assignment: Assignment) -> list[Any]:
         return list(self.offices[assignment.proposal.session.body])
@@ -123,6 +137,10 @@ class Composer:
         if K.EXTENSION_PENDING in kinds:
             ext_ids = [int(r.data.get("extension", 0)) for r in batch]
             self.extensions = ExtensionRequest.objects.in_bulk(ext_ids)
+        self.replies: dict[int, Reply] = {}
+        if K.FEEDBACK_MISSING in kinds:
+            ids = [r.assignment_id for r in batch if r.kind == K.FEEDBACK_MISSING]
+            self.replies = {x.assignment_id: x for x in Reply.objects.filter(assignment_id__in=ids)}
         self.leads: dict[int, Assignment] = {}
         if K.OPINION_SENT in kinds:
             proposals = [r.assignment.proposal_id for r in batch if r.kind == K.OPINION_SENT]
@@ -144,7 +162,6 @@ class Composer:
         p = a.proposal
         d = self.directory
         item = f"{p.session.name}第{p.number}号{p.kind_label}"
-        url = settings.FUHAN_SITE_URL.rstrip("/") + reverse("proposals:assignment", args=[a.pk])
         due_line = f"办结期限：{a.due_date:%Y年%m月%d日}（{self.due(a)}）"
         lines = [
             f"事项：{item}《{p.title}》",
@@ -152,7 +169,7 @@ class Composer:
             due_line,
         ]
         log = self.logs.get(int(r.key)) if r.key.isdigit() else None
-        actor = (log.by.get_full_name() or log.by.username) if log and log.by else "系统"
+        actor = person(log.by) if log and log.by else "系统"
         comment = (log.description or "") if log else ""
 
         if r.kind in DEADLINE_KINDS and not a.is_open:
@@ -163,12 +180,12 @@ class Composer:
             title = (
                 f"【到期提醒】{item}还有 {n} 个工作日到期" if n else f"【到期提醒】{item}今日到期"
             )
-            return Message(users, title, "\n".join([*lines, "请抓紧办理答复。", url]))
+            return Message(users, title, "\n".join([*lines, "请抓紧办理答复。"]))
         if r.kind == K.CO_UNIT_DUE:
             n = r.data.get("workdays", 0)
             users = d.clerks_of(a) + (d.supervisors[a.bureau_id] if r.data.get("leaders") else [])
             title = f"【协办提醒】{item}的协办意见还有 {n} 个工作日到期"
-            return Message(users, title, "\n".join([*lines, "请按时向主办单位送出协办意见。", url]))
+            return Message(users, title, "\n".join([*lines, "请按时向主办单位送出协办意见。"]))
         if r.kind == K.OVERDUE:
             days = r.data.get("days", 0)
             users = d.clerks_of(a)
@@ -178,7 +195,7 @@ class Composer:
                 users += d.offices[Office.Kind.SUPERVISION]
                 note = f"已逾期 {days} 天，同时提醒承办领导和交办、督查机构。"
             title = f"【逾期提醒】{item}（{a.bureau.short_name}）已逾期 {days} 天"
-            return Message(users, title, "\n".join([*lines, note, url]))
+            return Message(users, title, "\n".join([*lines, note]))
         if r.kind == K.REASSIGNMENT_WINDOW:
             if a.state not in (S.ASSIGNED, S.ACCEPTED):
                 return Message([], "", "", skip_reason="已不在申请调整阶段")
@@ -189,7 +206,6 @@ class Composer:
                 *lines,
                 f"如非本单位职责，请在 {deadline:%Y年%m月%d日} 前向交办机构申请调整，"
                 "逾期不再受理，不得自行转办。",
-                url,
             ]
             return Message(users, title, "\n".join(body))
         if r.kind == K.EXTENSION_PENDING:
@@ -201,34 +217,33 @@ class Composer:
             body = [
                 *lines,
                 f"申请延至：{ext.requested_due_date:%Y年%m月%d日}；理由：{ext.reason}",
-                url,
             ]
             return Message(d.handling_office(a), title, "\n".join(body))
         if r.kind == K.FEEDBACK_MISSING:
-            reply = getattr(a, "reply", None)
+            reply = self.replies.get(a.pk)
             if reply is None or reply.satisfaction:
                 return Message([], "", "", skip_reason="满意度已登记")
             title = f"【满意度】{item}复函印发已 {r.data.get('days')} 天，尚未登记满意度"
-            body = [*lines[:2], f"请联系{p.salutation}并登记满意度。", url]
+            body = [*lines[:2], f"请联系{p.salutation}并登记满意度。"]
             return Message(d.handling_office(a), title, "\n".join(body))
         if r.kind == K.SUBMITTED:
             what = "复函" if a.is_lead else "协办意见"
             title = f"【待审核】{actor}提交了{item}的{what}，请审核签批"
-            body = [*lines, *([f"说明：{comment}"] if comment else []), url]
+            body = [*lines, *([f"说明：{comment}"] if comment else [])]
             return Message(list(d.supervisors[a.bureau_id]), title, "\n".join(body))
         if r.kind == K.RETURNED:
             title = f"【退回修改】{item}的草稿被{actor}退回"
-            body = [*lines, f"退回意见：{comment}", url]
+            body = [*lines, f"退回意见：{comment}"]
             return Message(d.clerks_of(a), title, "\n".join(body))
         if r.kind == K.REASSIGNMENT_REQUESTED:
             title = f"【申请调整】{a.bureau.short_name}申请调整{item}的承办单位"
-            body = [*lines, f"理由：{comment or a.reassignment_reason}", url]
+            body = [*lines, f"理由：{comment or a.reassignment_reason}"]
             return Message(d.handling_office(a), title, "\n".join(body))
         if r.kind == K.OPINION_SENT:
             lead = self.leads.get(a.proposal_id)
             users = d.clerks_of(lead) if lead else []
             title = f"【协办意见】{a.bureau.short_name}已送出{item}的协办意见"
-            return Message(users, title, "\n".join([*lines[:2], url]))
+            return Message(users, title, "\n".join(lines[:2]))
         if r.kind == K.ISSUED:
             letter = self.letters.get(a.pk)
             if letter is None:
@@ -239,11 +254,10 @@ class Composer:
                 f"文号：{letter.doc_number}，答复分类：{letter.answer_class}类，"
                 f"印发日期：{letter.issued_date:%Y年%m月%d日}",
                 f"抄送：{'、'.join(letter.cc_list)}",
-                url,
             ]
             attachment = _pdf_of(letter)
             if attachment is None:
-                body.insert(-1, "（复函 PDF 尚未生成，请在系统中查看）")
+                body.append("（复函 PDF 尚未生成，请在系统中查看）")
             return Message(
                 d.cc_offices(letter.cc_list), title, "\n".join(body), attachment=attachment
             )
@@ -261,6 +275,20 @@ def _pdf_of(letter: IssuedLetter) -> tuple[str, bytes, str] | None:
     except OSError:
         logger.warning("复函 PDF 读取失败：%s", letter.pdf.name)
         return None
+
+
+def item_url(assignment_id: int) -> str:
+    return _item_url_pattern().replace("987654321", str(assignment_id))
+
+
+@cache
+def _item_url_pattern() -> str:
+    return reverse("proposals:assignment", args=[987654321])
+
+
+def person(user: Any) -> str:
+    """楼伟荣, not 伟荣 楼."""
+    return f"{user.last_name}{user.first_name}".strip() or user.username
 
 
 def _unique(users: list[Any]) -> list[Any]:
@@ -285,18 +313,15 @@ def reminder_deliver(
             batch = list(
                 Reminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(where or Q(), sent_at__isnull=True, pk__gt=cursor)
-                .select_related(
-                    "assignment__proposal__session",
-                    "assignment__bureau",
-                    "assignment__clerk",
-                    "assignment__reply",
-                )
+                .select_related("assignment__proposal")
                 .order_by("pk")[:batch_size]
             )
             if not batch:
                 break
             cursor = batch[-1].pk
             directory = directory or Directory()
+            for r in batch:
+                directory.attach(r)
             stats.add(_deliver_batch(batch, Composer(batch, directory, today), now))
         if len(batch) < batch_size:
             break
@@ -306,22 +331,25 @@ def reminder_deliver(
 def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) -> DeliveryStats:
     stats = DeliveryStats()
     notifications: list[Notification] = []
+    sent: list[int] = []
+    skipped: dict[str, list[int]] = defaultdict(list)
+    failed: dict[str, list[int]] = defaultdict(list)
     connection = get_connection()
     opened = False
+    site = settings.FUHAN_SITE_URL.rstrip("/")
     for r in batch:
         msg = composer.compose(r)
         users = _unique(msg.recipients)
         if msg.skip_reason or not users:
-            r.sent_at = now
-            r.recipients = []
-            r.data = {**r.data, "skipped": msg.skip_reason or "无接收人"}
+            skipped[msg.skip_reason or "无接收人"].append(r.pk)
             stats.skipped += 1
             continue
         emails = sorted({u.email for u in users if u.email})
+        url = item_url(r.assignment_id)
         if emails:
             email = EmailMessage(
                 subject=msg.title,
-                body=msg.body,
+                body=f"{msg.body}\n查看：{site}{url}\n\n（复函系统自动发送，请勿回复）",
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=emails,
                 connection=connection,
@@ -335,13 +363,11 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
                 email.send()
             except MAIL_ERRORS as exc:
                 logger.warning("提醒邮件发送失败（提醒 %s）：%s", r.pk, exc)
-                r.attempts += 1
-                r.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                failed[f"{type(exc).__name__}: {exc}"[:500]].append(r.pk)
                 stats.failed += 1
                 stats.errors.append(exc)
                 continue
             stats.emails += 1
-        url = reverse("proposals:assignment", args=[r.assignment_id])
         notifications += [
             Notification(
                 recipient=u,
@@ -354,15 +380,18 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
             )
             for u in users
         ]
-        r.sent_at = now
-        r.recipients = [u.pk for u in users]
-        r.last_error = ""
+        sent.append(r.pk)
         stats.sent += 1
     if opened:
         try:
             connection.close()
         except MAIL_ERRORS:  # the messages were accepted; a failing QUIT changes nothing
             logger.warning("关闭邮件连接失败", exc_info=True)
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    Reminder.objects.bulk_update(batch, ["sent_at", "recipients", "attempts", "last_error", "data"])
+    # A handful of set-based writes per batch, whatever its size.
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=5000)
+    Reminder.objects.filter(pk__in=sent).update(sent_at=now, last_error="")
+    for reason, ids in skipped.items():
+        Reminder.objects.filter(pk__in=ids).update(sent_at=now, skip_reason=reason[:60])
+    for error, ids in failed.items():
+        Reminder.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1, last_error=error)
     return stats

@@ -10,7 +10,8 @@ from proposals.models import Assignment
 class Reminder(models.Model):
     """A reminder or a transition notice, recorded once: the unique (assignment, kind, key)
     makes a repeated sweep, a retried task or a second beat process a no-op. `sent_at` is set in
-    the same transaction that writes the in-app notifications, after the e-mail went out."""
+    the same transaction that writes the in-app notifications (one per recipient: they are the
+    record of who was told), after the e-mail went out."""
 
     class Kind(models.TextChoices):
         # deadline reminders, planned by the periodic sweep
@@ -37,7 +38,9 @@ class Reminder(models.Model):
     data = models.JSONField("数据", default=dict, blank=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    recipients = models.JSONField("接收人", default=list, blank=True)
+    skip_reason = models.CharField(
+        "未发送原因", max_length=60, blank=True, help_text="如：事项已办结（发送时已无需提醒）"
+    )
     attempts = models.PositiveSmallIntegerField("发送失败次数", default=0)
     last_error = models.TextField("最近一次错误", blank=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,8 @@ class SweepResult:
     workday: bool
     planned: int
     delivery: DeliveryStats
+    plan_seconds: float = 0.0
+    deliver_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,8 @@ class SweepResult:
             "skipped": self.delivery.skipped,
             "failed": self.delivery.failed,
             "emails": self.delivery.emails,
+            "plan_seconds": round(self.plan_seconds, 3),
+            "deliver_seconds": round(self.deliver_seconds, 3),
         }
 
 
@@ -61,10 +66,19 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     today = timezone.localdate(now)
     workday = calendar.is_workday(today)
+    started = time.perf_counter()
     planned = reminder_plan_deadlines(today=today) if workday else 0
     planned += reminder_plan_missed_transitions(now=now)
+    planned_at = time.perf_counter()
     delivery = reminder_deliver(now=now)
-    result = SweepResult(today=today, workday=workday, planned=planned, delivery=delivery)
+    result = SweepResult(
+        today=today,
+        workday=workday,
+        planned=planned,
+        delivery=delivery,
+        plan_seconds=planned_at - started,
+        deliver_seconds=time.perf_counter() - planned_at,
+    )
     logger.info("提醒扫描完成：%s", result.as_dict())
     return result
 

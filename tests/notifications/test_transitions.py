@@ -109,7 +109,8 @@ def test_returned_notifies_the_clerk_with_the_comment(mailed, django_capture_on_
     (message,) = mail.outbox
     assert message.to == ["clerk@example.org"]
     assert "退回意见：第二部分数据需核实" in message.body
-    assert world.supervisor.get_full_name() in message.subject
+    sup = world.supervisor
+    assert f"{sup.last_name}{sup.first_name}" in message.subject  # 王测1, not 测1 王
 
 
 def test_reassignment_request_notifies_the_handling_office(
