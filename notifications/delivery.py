@@ -388,7 +388,7 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
         except MAIL_ERRORS:  # the messages were accepted; a failing QUIT changes nothing
             logger.warning("关闭邮件连接失败", exc_info=True)
     # A handful of set-based writes per batch, whatever its size.
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=5000)
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     Reminder.objects.filter(pk__in=sent).update(sent_at=now, last_error="")
     for reason, ids in skipped.items():
         Reminder.objects.filter(pk__in=ids).update(sent_at=now, skip_reason=reason[:60])

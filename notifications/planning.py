@@ -31,7 +31,6 @@ WINDOW_STATES = [S.ASSIGNED, S.ACCEPTED]
 # never ran (broker down when the transition committed).
 NOTIFY_TRANSITIONS = ("submit", "return_for_revision", "issue", "request_reassignment")
 CATCH_UP = dt.timedelta(days=2)
-INSERT_BATCH = 5000
 
 Key = tuple[int, str, str]
 
@@ -56,7 +55,8 @@ def _first_threshold(thresholds: list[int], remaining: int) -> int | None:
 
 def _insert(rows: list[Reminder], existing: set[Key]) -> int:
     new = [r for r in rows if (r.assignment_id, r.kind, r.key) not in existing]
-    Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=INSERT_BATCH)
+    # one INSERT on PostgreSQL; Django splits it where the backend limits parameters (SQLite)
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
