@@ -44,6 +44,10 @@ S = AssignmentState
 K = Reminder.Kind
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 DEADLINE_KINDS = frozenset({K.REASSIGNMENT_WINDOW, K.CO_UNIT_DUE, K.REPLY_DUE, K.OVERDUE})
+# Keyed by the StateLog id of the transition.
+TRANSITION_KINDS = frozenset(
+    {K.SUBMITTED, K.RETURNED, K.ISSUED, K.OPINION_SENT, K.REASSIGNMENT_REQUESTED}
+)
 
 
 @dataclass
@@ -122,7 +126,7 @@ class Composer:
         self.today = today
         self._labels: dict[tuple[dt.date, bool], str] = {}
         kinds = {r.kind for r in batch}
-        log_ids = [int(r.key) for r in batch if r.kind not in DEADLINE_KINDS and r.key.isdigit()]
+        log_ids = [int(r.key) for r in batch if r.kind in TRANSITION_KINDS]
         self.logs = StateLog.objects.select_related("by").in_bulk(log_ids) if log_ids else {}
         self.letters: dict[int, IssuedLetter] = {}
         if K.ISSUED in kinds:
@@ -135,7 +139,7 @@ class Composer:
                 self.letters[letter.reply.assignment_id] = letter  # the latest one wins
         self.extensions: dict[int, ExtensionRequest] = {}
         if K.EXTENSION_PENDING in kinds:
-            ext_ids = [int(r.data.get("extension", 0)) for r in batch]
+            ext_ids = [int(r.data["extension"]) for r in batch if r.kind == K.EXTENSION_PENDING]
             self.extensions = ExtensionRequest.objects.in_bulk(ext_ids)
         self.replies: dict[int, Reply] = {}
         if K.FEEDBACK_MISSING in kinds:
@@ -162,13 +166,13 @@ class Composer:
         p = a.proposal
         d = self.directory
         item = f"{p.session.name}第{p.number}号{p.kind_label}"
-        due_line = f"办结期限：{a.due_date:%Y年%m月%d日}（{self.due(a)}）"
+        due_line = f"办结期限：{cn_date(a.due_date)}（{self.due(a)}）"
         lines = [
             f"事项：{item}《{p.title}》",
             f"承办单位：{a.bureau.short_name}（{a.get_role_display()}）",
             due_line,
         ]
-        log = self.logs.get(int(r.key)) if r.key.isdigit() else None
+        log = self.logs.get(int(r.key)) if r.kind in TRANSITION_KINDS else None
         actor = person(log.by) if log and log.by else "系统"
         comment = (log.description or "") if log else ""
 
@@ -201,10 +205,10 @@ class Composer:
                 return Message([], "", "", skip_reason="已不在申请调整阶段")
             deadline = a.reassignment_deadline
             users = d.clerks_of(a) + d.supervisors[a.bureau_id]
-            title = f"【调整期限】{item}申请调整承办单位截至 {deadline:%m月%d日}"
+            title = f"【调整期限】{item}申请调整承办单位截至 {deadline.month}月{deadline.day}日"
             body = [
                 *lines,
-                f"如非本单位职责，请在 {deadline:%Y年%m月%d日} 前向交办机构申请调整，"
+                f"如非本单位职责，请在 {cn_date(deadline)} 前向交办机构申请调整，"
                 "逾期不再受理，不得自行转办。",
             ]
             return Message(users, title, "\n".join(body))
@@ -216,7 +220,7 @@ class Composer:
             title = f"【待审批】{a.bureau.short_name}的{item}延期申请已等待 {waited} 个工作日"
             body = [
                 *lines,
-                f"申请延至：{ext.requested_due_date:%Y年%m月%d日}；理由：{ext.reason}",
+                f"申请延至：{cn_date(ext.requested_due_date)}；理由：{ext.reason}",
             ]
             return Message(d.handling_office(a), title, "\n".join(body))
         if r.kind == K.FEEDBACK_MISSING:
@@ -252,7 +256,7 @@ class Composer:
             body = [
                 f"事项：{item}《{p.title}》",
                 f"文号：{letter.doc_number}，答复分类：{letter.answer_class}类，"
-                f"印发日期：{letter.issued_date:%Y年%m月%d日}",
+                f"印发日期：{cn_date(letter.issued_date)}",
                 f"抄送：{'、'.join(letter.cc_list)}",
             ]
             attachment = _pdf_of(letter)
@@ -275,6 +279,11 @@ def _pdf_of(letter: IssuedLetter) -> tuple[str, bytes, str] | None:
     except OSError:
         logger.warning("复函 PDF 读取失败：%s", letter.pdf.name)
         return None
+
+
+def cn_date(day: dt.date) -> str:
+    """2026年10月9日, as the pages show dates."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def item_url(assignment_id: int) -> str:

@@ -38,7 +38,7 @@ def test_users_without_an_email_address_still_get_the_in_app_notification(world)
     note = Notification.objects.get()
     assert note.recipient == world.clerk
     assert note.title.startswith("【逾期提醒】")
-    assert "办结期限：2026年10月09日（已逾期 3 天）" in note.body
+    assert "办结期限：2026年10月9日（已逾期 3 天）" in note.body
 
 
 def test_the_command_reports_what_it_did(mailed, capsys):

@@ -259,3 +259,27 @@ def test_broker_down_the_page_still_works_and_the_sweep_sends_it_later(
     (message,) = mail.outbox
     assert message.to == ["supervisor@example.org"]
     assert Reminder.objects.get().data["late"] is True
+
+
+def test_opinion_sent_notifies_the_lead_units_clerk(mailed, django_capture_on_commit_callbacks):
+    from replies.models import Opinion
+
+    world = mailed
+    proposal = ProposalFactory(session=world.npc_session)
+    AssignmentFactory(proposal=proposal, bureau=world.bureau, state=S.DRAFTING, clerk=world.clerk)
+    co = AssignmentFactory(
+        proposal=proposal,
+        bureau=world.other_bureau,
+        role="co_unit",
+        state=S.APPROVED,
+        clerk=world.other_clerk,
+    )
+    Opinion.objects.create(assignment=co, body="同意主办单位意见。")
+    queued = run_and_capture(
+        django_capture_on_commit_callbacks,
+        lambda: rs.opinion_send(assignment_id=co.pk, actor=world.other_clerk),
+    )
+    tasks.transition_notify(**queued)
+    (message,) = mail.outbox
+    assert message.to == ["clerk@example.org"]
+    assert message.subject.startswith("【协办意见】区商务局已送出")
