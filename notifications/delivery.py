@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 S = AssignmentState
 K = Reminder.Kind
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+# After this many failed e-mails a reminder is delivered in-app only (about two hours of sweeps).
+MAX_MAIL_ATTEMPTS = 8
 DEADLINE_KINDS = frozenset({K.REASSIGNMENT_WINDOW, K.CO_UNIT_DUE, K.REPLY_DUE, K.OVERDUE})
 # Keyed by the StateLog id of the transition.
 TRANSITION_KINDS = frozenset(
@@ -343,6 +345,7 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
     sent: list[int] = []
     skipped: dict[str, list[int]] = defaultdict(list)
     failed: dict[str, list[int]] = defaultdict(list)
+    given_up: dict[str, list[int]] = defaultdict(list)
     connection = get_connection()
     opened = False
     site = settings.FUHAN_SITE_URL.rstrip("/")
@@ -371,12 +374,18 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
                     opened = True
                 email.send()
             except MAIL_ERRORS as exc:
-                logger.warning("提醒邮件发送失败（提醒 %s）：%s", r.pk, exc)
-                failed[f"{type(exc).__name__}: {exc}"[:500]].append(r.pk)
-                stats.failed += 1
-                stats.errors.append(exc)
-                continue
-            stats.emails += 1
+                error = f"{type(exc).__name__}: {exc}"[:400]
+                if r.attempts + 1 < MAX_MAIL_ATTEMPTS:
+                    logger.warning("提醒邮件发送失败（提醒 %s）：%s", r.pk, exc)
+                    failed[error].append(r.pk)
+                    stats.failed += 1
+                    stats.errors.append(exc)
+                    continue
+                # A permanent error (a refused address…) must not hold back the in-app notice.
+                logger.error("提醒邮件多次发送失败，只发站内通知（提醒 %s）：%s", r.pk, exc)
+                given_up[f"邮件多次发送失败，仅发站内通知：{error}"].append(r.pk)
+            else:
+                stats.emails += 1
         notifications += [
             Notification(
                 recipient=u,
@@ -398,7 +407,14 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
             logger.warning("关闭邮件连接失败", exc_info=True)
     # A handful of set-based writes per batch, whatever its size.
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    Reminder.objects.filter(pk__in=sent).update(sent_at=now, last_error="")
+    gave_up = {pk for ids in given_up.values() for pk in ids}
+    Reminder.objects.filter(pk__in=[pk for pk in sent if pk not in gave_up]).update(
+        sent_at=now, last_error=""
+    )
+    for error, ids in given_up.items():
+        Reminder.objects.filter(pk__in=ids).update(
+            sent_at=now, attempts=F("attempts") + 1, last_error=error
+        )
     for reason, ids in skipped.items():
         Reminder.objects.filter(pk__in=ids).update(sent_at=now, skip_reason=reason[:60])
     for error, ids in failed.items():

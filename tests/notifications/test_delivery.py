@@ -59,3 +59,25 @@ def test_beat_runs_the_registered_sweep_every_15_minutes():
     task = celery_app.tasks[entry["task"]]
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
+
+
+def test_after_repeated_mail_failures_the_notice_goes_in_app_only(mailed):
+    import smtplib
+    from unittest import mock
+
+    from notifications.delivery import MAX_MAIL_ATTEMPTS
+
+    open_item(mailed, due=D(2026, 10, 9))
+    refused = smtplib.SMTPRecipientsRefused({"clerk@example.org": (550, b"no such user")})
+    with at(D(2026, 10, 12)), mock.patch("django.core.mail.EmailMessage.send", side_effect=refused):
+        reminder_plan_deadlines(today=D(2026, 10, 12))
+        for attempt in range(1, MAX_MAIL_ATTEMPTS):
+            stats = reminder_deliver()
+            assert (stats.sent, stats.failed) == (0, 1)
+            assert Reminder.objects.get().attempts == attempt
+        stats = reminder_deliver()
+    assert (stats.sent, stats.failed, stats.emails) == (1, 0, 0)
+    reminder = Reminder.objects.get()
+    assert reminder.sent_at is not None
+    assert reminder.last_error.startswith("邮件多次发送失败，仅发站内通知")
+    assert Notification.objects.get().recipient == mailed.clerk
