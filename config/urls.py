@@ -12,5 +12,6 @@ urlpatterns = [
     path("replies/", include("replies.urls")),
     path("office/", include("proposals.office_urls")),
     path("api/", include("api.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("proposals.urls")),
 ]

@@ -19,6 +19,7 @@ def _warn_unknown_year(year: int) -> None:
     logger.warning("工作日历未收录 %s 年的节假日安排，按周一至周五计算工作日", year)
 
 
+@cache  # a pure function of the date; the reminder sweep asks about the same days many times
 def is_workday(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin
@@ -145,6 +146,23 @@ def default_answer_classes() -> list[dict[str, str]]:
     ]
 
 
+def default_reminder_workdays() -> list[int]:
+    return [30, 14, 7, 3, 1]
+
+
+def default_co_unit_reminder_workdays() -> list[int]:
+    return [5, 1]
+
+
+def validate_workday_thresholds(value: object) -> None:
+    if not (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 250 for v in value)
+    ):
+        raise ValidationError("提醒天数须为 1 至 250 之间的整数列表，如 [30, 14, 7, 3, 1]")
+
+
 class Session(BaseModel):
     """A sitting of the NPC or CPPCC, with its handling policy as data."""
 
@@ -163,6 +181,33 @@ class Session(BaseModel):
     reopen_period_months = models.PositiveSmallIntegerField("重新办理期限（月）", default=1)
     answer_classes = models.JSONField("答复分类", default=default_answer_classes)
     default_cc = models.JSONField("默认抄送单位", default=list, blank=True)
+    # Reminder policy (提醒规则), read by the reminder sweep (notifications/planning.py).
+    reminder_workdays = models.JSONField(
+        "答复到期提醒（剩余工作日）",
+        default=default_reminder_workdays,
+        validators=[validate_workday_thresholds],
+        help_text="剩余工作日降到这些数时提醒承办人，如 [30, 14, 7, 3, 1]",
+    )
+    co_unit_reminder_workdays = models.JSONField(
+        "协办意见到期提醒（剩余工作日）",
+        default=default_co_unit_reminder_workdays,
+        validators=[validate_workday_thresholds],
+    )
+    leader_reminder_workdays = models.PositiveSmallIntegerField(
+        "剩余工作日不超过此数时同时提醒承办领导", default=7
+    )
+    reassignment_reminder_workdays = models.PositiveSmallIntegerField(
+        "申请调整截止前提醒（工作日）", default=1
+    )
+    overdue_escalation_days = models.PositiveSmallIntegerField(
+        "逾期多少天后提醒承办领导和交办机构", default=5
+    )
+    extension_reminder_workdays = models.PositiveSmallIntegerField(
+        "延期申请待审批提醒间隔（工作日）", default=3
+    )
+    feedback_reminder_days = models.PositiveSmallIntegerField(
+        "印发后多少天未登记满意度即提醒", default=15
+    )
 
     class Meta:
         verbose_name = "会议届次"

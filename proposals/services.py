@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
+from notifications.hooks import transition_notify_on_commit
 from proposals import calendar
 from proposals.exceptions import AccessDenied
 from proposals.exceptions import ApplicationError
@@ -209,6 +210,7 @@ def assignment_run_transition(
             if before_save is not None:
                 before_save(assignment)
             assignment.save()
+            transition_notify_on_commit(assignment=assignment, transition=transition)
     except ConcurrentTransition as exc:
         raise TransitionError("该事项刚被他人处理，请刷新页面后重试") from exc
     except Assignment.DoesNotExist as exc:

@@ -74,7 +74,30 @@ cmd_run() {
     duchashi 赵国平  区政府督查室           admin    管理员（后台 /admin/）
 
 MSG
-  exec "$VENV/bin/python" manage.py runserver "127.0.0.1:${port}"
+  start_celery
+  "$VENV/bin/python" manage.py runserver "127.0.0.1:${port}"
+}
+
+# The embedded default needs no Redis: a Celery worker with embedded beat (-B) on the filesystem
+# broker under var/ runs the reminder sweep every 15 minutes; it stops when runserver exits.
+start_celery() {
+  mkdir -p var/broker var/broker-processed var/broker-control
+  log "提醒：先执行一次到期提醒扫描（输出见 var/celery.log）"
+  "$VENV/bin/python" manage.py reminders_sweep >>var/celery.log 2>&1 || true
+  log "启动 Celery 工作进程和定时任务（文件系统消息队列，日志 var/celery.log）"
+  "$VENV/bin/celery" -A config.celery_app worker -B --pool solo --loglevel INFO \
+    --schedule var/celerybeat-schedule >>var/celery.log 2>&1 &
+  CELERY_PID=$!
+  trap stop_celery EXIT INT TERM
+}
+
+stop_celery() {
+  if [ -n "${CELERY_PID:-}" ] && kill -0 "$CELERY_PID" 2>/dev/null; then
+    log "停止 Celery 工作进程（$CELERY_PID）"
+    kill -TERM "$CELERY_PID" 2>/dev/null || true
+    wait "$CELERY_PID" 2>/dev/null || true
+  fi
+  CELERY_PID=""
 }
 
 cmd_test() {

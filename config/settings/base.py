@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -111,7 +112,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# One static schedule in code. The sweep finds every reminder that is due and sends it; there is
+# never one long-ETA task per item (Redis would redeliver those after the visibility timeout).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "reminders-sweep": {
+        "task": "notifications.tasks.reminders_sweep",
+        # https://crontab.guru/#*/15_8-18_*_*_* : every 15 minutes from 08:00 to 18:45
+        # (CELERY_TIMEZONE, Asia/Shanghai), every day; the sweep itself skips deadline
+        # reminders on days off and works on make-up Saturdays (proposals/calendar.py).
+        "schedule": crontab(minute="*/15", hour="8-18"),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 
 # PDF: WeasyPrint may only read files below this folder (fonts, CSS).
 PDF_ASSET_ROOT = BASE_DIR / "replies" / "pdf_assets"
@@ -161,3 +175,32 @@ SPECTACULAR_SETTINGS = {
 IMPORT_STAGING_DIR = env.path("FUHAN_IMPORT_STAGING_DIR", default=str(VAR_DIR / "imports"))
 # Reply letter fonts (Fandol), installed by scripts/install_fonts.sh with their fontconfig file.
 PDF_FONT_DIR = env.path("FUHAN_FONT_DIR", default=str(VAR_DIR / "fonts"))
+# --- Reminders and notifications (notifications/) ----------------------------------------------
+INSTALLED_APPS += ["notifications"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "notifications.context_processors.unread_notifications"
+)
+# Absolute links in e-mails.
+FUHAN_SITE_URL = env("FUHAN_SITE_URL", default="http://127.0.0.1:8000")
+# Reminders claimed and sent per transaction by the sweep.
+FUHAN_REMINDER_BATCH_SIZE = env.int("FUHAN_REMINDER_BATCH_SIZE", default=1000)
+# A web request that queues a notification must not hang when Redis is down: give up quickly,
+# log it, and let the next sweep send the notice.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # the filesystem broker's exchange tables, under var/ rather than the working directory
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(VAR_DIR / "broker-control")
+# SMTP for reminder e-mails (used when DJANGO_EMAIL_BACKEND is the SMTP backend).
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)

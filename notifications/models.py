@@ -1,0 +1,108 @@
+"""Reminders (one row per reminder ever due, so nothing is sent twice) and in-app notifications."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from proposals.models import Assignment
+
+
+class Reminder(models.Model):
+    """A reminder or a transition notice, recorded once: the unique (assignment, kind, key)
+    makes a repeated sweep, a retried task or a second beat process a no-op. `sent_at` is set in
+    the same transaction that writes the in-app notifications (one per recipient: they are the
+    record of who was told), after the e-mail went out."""
+
+    class Kind(models.TextChoices):
+        # deadline reminders, planned by the periodic sweep
+        REASSIGNMENT_WINDOW = "reassignment_window", "申请调整期限即将截止"
+        CO_UNIT_DUE = "co_unit_due", "协办意见即将到期"
+        REPLY_DUE = "reply_due", "答复即将到期"
+        OVERDUE = "overdue", "已逾期"
+        EXTENSION_PENDING = "extension_pending", "延期申请待审批"
+        FEEDBACK_MISSING = "feedback_missing", "满意度未登记"
+        # transition notices, queued on commit of the transition (key: StateLog id)
+        SUBMITTED = "submitted", "提交审核"
+        RETURNED = "returned", "退回修改"
+        ISSUED = "issued", "已印发"
+        OPINION_SENT = "opinion_sent", "协办意见已送出"
+        REASSIGNMENT_REQUESTED = "reassignment_requested", "申请调整承办单位"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="reminders", verbose_name="交办任务"
+    )
+    kind = models.CharField("类别", max_length=24, choices=Kind.choices)
+    key = models.CharField(
+        "去重键", max_length=40, help_text="提醒阈值、日期、延期申请或流转记录编号"
+    )
+    data = models.JSONField("数据", default=dict, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    skip_reason = models.CharField(
+        "未发送原因", max_length=60, blank=True, help_text="如：事项已办结（发送时已无需提醒）"
+    )
+    attempts = models.PositiveSmallIntegerField("发送失败次数", default=0)
+    last_error = models.TextField("最近一次错误", blank=True)
+
+    class Meta:
+        verbose_name = "提醒记录"
+        verbose_name_plural = "提醒记录"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind", "key"], name="reminder_once_per_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="reminder_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.key}）"
+
+
+class Notification(models.Model):
+    """One line in a user's notification list (站内通知)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="接收人",
+    )
+    reminder = models.ForeignKey(
+        Reminder,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="提醒记录",
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="交办任务",
+    )
+    kind = models.CharField("类别", max_length=24, choices=Reminder.Kind.choices)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "recipient"], name="notification_once_per_recipient"
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

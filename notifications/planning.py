@@ -1,0 +1,234 @@
+"""Which reminders are due today: set-based, a fixed number of queries whatever the number of
+open items. Rows are inserted with the unique (assignment, kind, key), so planning twice, or in
+two beat processes at once, records each reminder once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import cache
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from notifications.models import Reminder
+from notifications.workdays import WorkdayCounter
+from proposals import calendar
+from proposals.models import Assignment
+from proposals.models import ExtensionRequest
+from proposals.models import Proposal
+from proposals.models import Session
+from proposals.workflow import AssignmentState
+from replies.models import IssuedLetter
+
+S = AssignmentState
+K = Reminder.Kind
+OPEN_STATES = [s for s in S.values if s not in S.closed()]
+WINDOW_STATES = [S.ASSIGNED, S.ACCEPTED]
+# Transitions that notify someone, and how far back the sweep looks for notices whose task
+# never ran (broker down when the transition committed).
+NOTIFY_TRANSITIONS = ("submit", "return_for_revision", "issue", "request_reassignment")
+CATCH_UP = dt.timedelta(days=2)
+
+Key = tuple[int, str, str]
+
+
+def transition_kind(*, transition: str, role: str) -> str | None:
+    if transition == "submit":
+        return K.SUBMITTED
+    if transition == "return_for_revision":
+        return K.RETURNED
+    if transition == "issue":
+        return K.ISSUED if role == Assignment.Role.LEAD else K.OPINION_SENT
+    if transition == "request_reassignment":
+        return K.REASSIGNMENT_REQUESTED
+    return None
+
+
+def _first_threshold(thresholds: list[int], remaining: int) -> int | None:
+    """The smallest threshold already reached: with [30, 14, 7, 3, 1] and 6 working days left
+    that is 7. A missed sweep still sends it (late), and never sends 14 and 30 as well."""
+    return next((t for t in sorted(thresholds) if remaining <= t), None)
+
+
+def _insert(rows: list[Reminder], existing: set[Key]) -> int:
+    new = [r for r in rows if (r.assignment_id, r.kind, r.key) not in existing]
+    # one INSERT on PostgreSQL; Django splits it where the backend limits parameters (SQLite)
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def reminder_plan_deadlines(*, today: dt.date) -> int:
+    """Plan the deadline reminders due today. Returns how many new reminders were recorded."""
+    sessions = {s.pk: s for s in Session.objects.all()}
+    if not sessions:
+        return 0
+    counter = WorkdayCounter(today)
+    lookahead = max(
+        max([*s.reminder_workdays, *s.co_unit_reminder_workdays], default=0)
+        for s in sessions.values()
+    )
+    window_lookahead = max(s.reassignment_reminder_workdays for s in sessions.values())
+    due_horizon = counter.horizon(lookahead)
+    window_horizon = counter.horizon(window_lookahead)
+
+    candidates = Assignment.objects.filter(
+        state__in=OPEN_STATES, proposal__status=Proposal.Status.ACTIVE
+    ).filter(
+        Q(due_date__lt=due_horizon)
+        | Q(
+            state__in=WINDOW_STATES,
+            reassignment_deadline__gte=today,
+            reassignment_deadline__lt=window_horizon,
+        )
+    )
+    today_key = today.isoformat()
+    existing: set[Key] = set(
+        Reminder.objects.filter(
+            Q(kind=K.OVERDUE, key=today_key)
+            | Q(kind__in=[K.REPLY_DUE, K.CO_UNIT_DUE, K.REASSIGNMENT_WINDOW]),
+            assignment__in=candidates.values("pk"),
+        ).values_list("assignment_id", "kind", "key")
+    )
+    rows: list[Reminder] = []
+    for pk, session_id, role, state, due, window_end in candidates.values_list(
+        "pk", "proposal__session_id", "role", "state", "due_date", "reassignment_deadline"
+    ).iterator(chunk_size=5000):
+        policy = sessions[session_id]
+        if due < today:
+            days = (today - due).days
+            escalate = days >= policy.overdue_escalation_days
+            data = {"days": days, "escalate": escalate, "due": due.isoformat()}
+            rows.append(Reminder(assignment_id=pk, kind=K.OVERDUE, key=today_key, data=data))
+        else:
+            remaining = counter.until(due)
+            lead = role == Assignment.Role.LEAD
+            kind = K.REPLY_DUE if lead else K.CO_UNIT_DUE
+            thresholds = policy.reminder_workdays if lead else policy.co_unit_reminder_workdays
+            threshold = _first_threshold(thresholds, remaining)
+            if threshold is not None:
+                data = {
+                    "workdays": remaining,
+                    "threshold": threshold,
+                    "due": due.isoformat(),
+                    "leaders": threshold <= policy.leader_reminder_workdays,
+                }
+                rows.append(Reminder(assignment_id=pk, kind=kind, key=str(threshold), data=data))
+        if state in WINDOW_STATES and today <= window_end:
+            left = counter.until(window_end)
+            if left <= policy.reassignment_reminder_workdays:
+                rows.append(
+                    Reminder(
+                        assignment_id=pk,
+                        kind=K.REASSIGNMENT_WINDOW,
+                        key=window_end.isoformat(),
+                        data={"workdays": left, "deadline": window_end.isoformat()},
+                    )
+                )
+    planned = _insert(rows, existing)
+    planned += _plan_extensions(today=today, sessions=sessions)
+    planned += _plan_feedback(today=today, sessions=sessions)
+    return planned
+
+
+def _plan_extensions(*, today: dt.date, sessions: dict[int, Session]) -> int:
+    """A pending extension request is brought to the office again every N working days."""
+
+    @cache
+    def elapsed(since: dt.date) -> int:
+        return calendar.workdays_between(since, today)
+
+    rows: list[Reminder] = []
+    pending = ExtensionRequest.objects.filter(
+        state="pending", assignment__state__in=OPEN_STATES
+    ).values_list("pk", "assignment_id", "assignment__proposal__session_id", "created_at")
+    for pk, assignment_id, session_id, created_at in pending:
+        every = sessions[session_id].extension_reminder_workdays
+        rounds = elapsed(timezone.localdate(created_at)) // every if every else 0
+        if rounds >= 1:
+            rows.append(
+                Reminder(
+                    assignment_id=assignment_id,
+                    kind=K.EXTENSION_PENDING,
+                    key=f"{pk}:{rounds}",
+                    data={"extension": pk, "workdays": elapsed(timezone.localdate(created_at))},
+                )
+            )
+    keys = [r.key for r in rows]
+    existing = set(
+        Reminder.objects.filter(kind=K.EXTENSION_PENDING, key__in=keys).values_list(
+            "assignment_id", "kind", "key"
+        )
+    )
+    return _insert(rows, existing)
+
+
+def _plan_feedback(*, today: dt.date, sessions: dict[int, Session]) -> int:
+    """The office is reminded once per letter when no satisfaction was recorded N days on."""
+    shortest = min(s.feedback_reminder_days for s in sessions.values())
+    letters = IssuedLetter.objects.filter(
+        reply__satisfaction="",
+        reply__assignment__state__in=S.replied(),
+        issued_date__lte=today - dt.timedelta(days=shortest),
+    ).values_list(
+        "pk", "reply__assignment_id", "reply__assignment__proposal__session_id", "issued_date"
+    )
+    rows = [
+        Reminder(
+            assignment_id=assignment_id,
+            kind=K.FEEDBACK_MISSING,
+            key=f"letter:{pk}",
+            data={"letter": pk, "days": (today - issued).days},
+        )
+        for pk, assignment_id, session_id, issued in letters
+        if (today - issued).days >= sessions[session_id].feedback_reminder_days
+    ]
+    existing = set(
+        Reminder.objects.filter(
+            kind=K.FEEDBACK_MISSING, assignment__reply__satisfaction=""
+        ).values_list("assignment_id", "kind", "key")
+    )
+    return _insert(rows, existing)
+
+
+def reminder_plan_missed_transitions(*, now: dt.datetime) -> int:
+    """Transition notices whose task never ran (the broker was unreachable at commit) are
+    recorded here, so the sweep sends them late rather than never."""
+    content_type = ContentType.objects.get_for_model(Assignment)
+    logs = list(
+        StateLog.objects.filter(
+            content_type=content_type,
+            transition__in=NOTIFY_TRANSITIONS,
+            timestamp__gte=now - CATCH_UP,
+        ).values_list("pk", "object_id", "transition")
+    )
+    if not logs:
+        return 0
+    roles = dict(
+        Assignment.objects.filter(pk__in={obj for _, obj, _ in logs}).values_list("pk", "role")
+    )
+    rows = []
+    for pk, object_id, name in logs:
+        kind = transition_kind(transition=name, role=roles.get(object_id, ""))
+        if kind is not None and object_id in roles:
+            rows.append(
+                Reminder(
+                    assignment_id=object_id,
+                    kind=kind,
+                    key=str(pk),
+                    data={"transition": name, "statelog": pk, "late": True},
+                )
+            )
+    existing = _existing_keys(rows)
+    return _insert(rows, existing)
+
+
+def _existing_keys(rows: Iterable[Reminder]) -> set[Key]:
+    rows = list(rows)
+    return set(
+        Reminder.objects.filter(
+            kind__in={r.kind for r in rows}, key__in=[r.key for r in rows]
+        ).values_list("assignment_id", "kind", "key")
+    )

@@ -1,0 +1,83 @@
+import datetime as dt
+
+from django.core import mail
+from django.core.management import call_command
+
+from config.celery_app import app as celery_app
+from notifications.delivery import reminder_deliver
+from notifications.models import Notification
+from notifications.models import Reminder
+from notifications.planning import reminder_plan_deadlines
+from proposals.workflow import AssignmentState
+from tests.notifications.conftest import at
+from tests.notifications.conftest import open_item
+
+D = dt.date
+S = AssignmentState
+
+
+def test_a_reminder_for_an_item_closed_meanwhile_is_not_sent(mailed):
+    a = open_item(mailed, due=D(2026, 10, 9))
+    with at(D(2026, 10, 12)):
+        assert reminder_plan_deadlines(today=D(2026, 10, 12)) == 1
+        type(a).objects.filter(pk=a.pk).update(state=S.ISSUED)
+        stats = reminder_deliver()
+    assert (stats.sent, stats.skipped) == (0, 1)
+    reminder = Reminder.objects.get()
+    assert reminder.sent_at is not None
+    assert reminder.skip_reason == "事项已办结"
+    assert mail.outbox == []
+    assert Notification.objects.count() == 0
+
+
+def test_users_without_an_email_address_still_get_the_in_app_notification(world):
+    open_item(world, due=D(2026, 10, 9))
+    with at(D(2026, 10, 12)):
+        call_command("reminders_sweep", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert mail.outbox == []
+    note = Notification.objects.get()
+    assert note.recipient == world.clerk
+    assert note.title.startswith("【逾期提醒】")
+    assert "办结期限：2026年10月9日（已逾期 3 天）" in note.body
+
+
+def test_the_command_reports_what_it_did(mailed, capsys):
+    open_item(mailed, due=D(2026, 10, 9))
+    with at(D(2026, 10, 12)):
+        call_command("reminders_sweep")
+    out = capsys.readouterr().out
+    assert "提醒扫描：2026-10-12（工作日），新增提醒 1 条，发送 1 条" in out
+
+
+def test_beat_runs_the_registered_sweep_every_15_minutes():
+    celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    entry = celery_app.conf.beat_schedule["reminders-sweep"]
+    assert entry["task"] in celery_app.tasks
+    schedule = entry["schedule"]
+    assert schedule.minute == {0, 15, 30, 45}
+    assert schedule.hour == set(range(8, 19))
+    task = celery_app.tasks[entry["task"]]
+    assert task.acks_late is True
+    assert task.reject_on_worker_lost is True
+
+
+def test_after_repeated_mail_failures_the_notice_goes_in_app_only(mailed):
+    import smtplib
+    from unittest import mock
+
+    from notifications.delivery import MAX_MAIL_ATTEMPTS
+
+    open_item(mailed, due=D(2026, 10, 9))
+    refused = smtplib.SMTPRecipientsRefused({"clerk@example.org": (550, b"no such user")})
+    with at(D(2026, 10, 12)), mock.patch("django.core.mail.EmailMessage.send", side_effect=refused):
+        reminder_plan_deadlines(today=D(2026, 10, 12))
+        for attempt in range(1, MAX_MAIL_ATTEMPTS):
+            stats = reminder_deliver()
+            assert (stats.sent, stats.failed) == (0, 1)
+            assert Reminder.objects.get().attempts == attempt
+        stats = reminder_deliver()
+    assert (stats.sent, stats.failed, stats.emails) == (1, 0, 0)
+    reminder = Reminder.objects.get()
+    assert reminder.sent_at is not None
+    assert reminder.last_error.startswith("邮件多次发送失败，仅发站内通知")
+    assert Notification.objects.get().recipient == mailed.clerk
