@@ -196,6 +196,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 if CELERY_BROKER_URL.startswith("filesystem"):
     # the filesystem broker's exchange tables, under var/ rather than the working directory
     CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(VAR_DIR / "broker-control")
+    # The transport lists these folders on every publish: they must exist before the first
+    # transition queues a notice, whichever command runs first (runserver, seed_demo, a worker).
+    for _key in ("data_folder_in", "processed_folder", "control_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_key]).mkdir(parents=True, exist_ok=True)
 # SMTP for reminder e-mails (used when DJANGO_EMAIL_BACKEND is the SMTP backend).
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
