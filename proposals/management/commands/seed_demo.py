@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from proposals import services as ps
+from proposals.contacts import assignment_record_contact
 from proposals.models import Bureau
 from proposals.models import Office
 from proposals.models import Proposal
@@ -160,6 +161,11 @@ class Command(BaseCommand):
     def _leader(self, a: Any) -> Any:
         return Staff.objects.get(bureau=a.bureau, role="supervisor").user
 
+    def _contact(self, a: Any, on: dt.date, method: str, note: str) -> None:
+        assignment_record_contact(
+            assignment_id=a.pk, actor=self._clerk(a), contacted_on=on, method=method, note=note
+        )
+
     def _to_drafting(self, a: Any) -> None:
         clerk, leader = self._clerk(a), self._leader(a)
         ps.assignment_accept(assignment_id=a.pk, actor=clerk)
@@ -252,6 +258,9 @@ class Command(BaseCommand):
         )
         body50 = (DEMO / "reply_npc_50.txt").read_text(encoding="utf-8")
         body46 = (DEMO / "reply_cppcc_46.txt").read_text(encoding="utf-8")
+        # 面商 before replying, as the letters say (“依据现行相关政策和我们的调研”).
+        self._contact(a50, dt.date(2023, 4, 12), "meeting", "与申卫康等代表在太阳镇五金企业座谈")
+        self._contact(a46, dt.date(2023, 4, 18), "phone", "电话听取孙建文委员对协会招商的意见")
         self._to(a50, "cc_sent", body50, "A", issued_on=dt.date(2023, 5, 8))
         self._to(a46, "cc_sent", body46, "A", issued_on=dt.date(2023, 5, 8))
         rs.reply_record_feedback(
@@ -386,6 +395,7 @@ class Command(BaseCommand):
             "jxj",
             is_key=True,
         )
+        self._contact(a, ago(30), "visit", "陪同吴海燕委员实地查看检测中心选址")
         self._to(a, "cc_sent", body_for(a), "A", issued_on=ago(10))
         rs.reply_record_feedback(
             assignment_id=a.pk,
