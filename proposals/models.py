@@ -255,6 +255,15 @@ class Proposal(BaseModel):
     content = models.TextField("内容", blank=True)
     assigned_date = models.DateField("交办日期")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.TextField("撤回/并案说明", blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_items",
+        verbose_name="并入事项",
+    )
 
     class Meta:
         verbose_name = "建议提案"
@@ -414,6 +423,8 @@ class AuditEvent(models.Model):
         CONTACTS_CHANGED = "contacts_changed", "修改承办信息"
         CONTACTED = "contacted", "面商沟通"
         IMPORTED = "imported", "批量导入"
+        WITHDRAWN = "withdrawn", "撤回"
+        MERGED = "merged", "并案"
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="events", verbose_name="建议提案"

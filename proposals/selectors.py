@@ -54,6 +54,7 @@ def assignment_inbox(*, user: Any) -> QuerySet[Assignment]:
     visible = assignment_list_visible(user=user)
     if staff is None:
         return visible.none()
+    visible = visible.filter(proposal__status="active")  # withdrawn or merged: nothing to do
     if staff.role == Staff.Role.CLERK:
         states = [S.ASSIGNED, S.ACCEPTED, S.DRAFTING, S.APPROVED, S.ISSUED]
         return visible.filter(state__in=states).exclude(state=S.ISSUED, role="co_unit")

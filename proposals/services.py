@@ -450,3 +450,55 @@ def extension_reject(*, extension_id: int, actor: Any, comment: str) -> Extensio
 
 def office_may_decide(*, assignment: Assignment, actor: Any) -> bool:
     return is_handling_office(assignment, actor)
+
+
+# --- withdrawal and merging (撤回 / 并案) ---------------------------------------------------
+
+
+def _proposal_for_office(*, proposal_id: int, actor: Any) -> Proposal:
+    proposal = Proposal.objects.select_for_update().select_related("session").get(pk=proposal_id)
+    _require_office(actor=actor, session=proposal.session)
+    if proposal.status != Proposal.Status.ACTIVE:
+        raise ApplicationError(f"该事项已{proposal.get_status_display()}")
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal:
+    """The proposer withdraws the item: handling stops, statistics leave it out."""
+    proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
+    proposal.status_reason = clean_text(reason, label="撤回理由", required=True, max_length=2000)
+    proposal.status = Proposal.Status.WITHDRAWN
+    proposal.save(update_fields=["status", "status_reason", "updated_at"])
+    audit(
+        proposal=proposal,
+        actor=actor,
+        verb=AuditEvent.Verb.WITHDRAWN,
+        message=proposal.status_reason,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: str = "") -> Proposal:
+    """并案: the item is answered together with another item of the same session."""
+    proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
+    target = Proposal.objects.filter(session=proposal.session, number=into_number).first()
+    if target is None:
+        raise ApplicationError(f"{proposal.session.name}没有第{into_number}号")
+    if target.pk == proposal.pk:
+        raise ApplicationError("不能并入事项自身")
+    if target.status != Proposal.Status.ACTIVE:
+        raise ApplicationError(f"第{into_number}号已{target.get_status_display()}，不能并入")
+    proposal.status = Proposal.Status.MERGED
+    proposal.merged_into = target
+    proposal.status_reason = clean_text(reason, label="并案说明", max_length=2000)
+    proposal.save(update_fields=["status", "merged_into", "status_reason", "updated_at"])
+    audit(
+        proposal=proposal,
+        actor=actor,
+        verb=AuditEvent.Verb.MERGED,
+        message="：".join(filter(None, [f"并入第{into_number}号", proposal.status_reason])),
+        data={"into": target.pk},
+    )
+    return proposal

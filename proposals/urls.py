@@ -15,5 +15,7 @@ urlpatterns = [
     ),
     path("assignments/<int:assignment_id>/reassign/", views.assignment_reassign, name="reassign"),
     path("assignments/<int:assignment_id>/extension/", views.extension_request, name="extension"),
+    path("assignments/<int:assignment_id>/withdraw/", views.proposal_withdraw, name="withdraw"),
+    path("assignments/<int:assignment_id>/merge/", views.proposal_merge, name="merge"),
     path("extensions/<int:extension_id>/decide/", views.extension_decide, name="extension_decide"),
 ]

@@ -229,3 +229,41 @@ def extension_decide(request: HttpRequest, extension_id: int) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("proposals:inbox") if request.user.is_authenticated else "login")
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = _visible(request, assignment_id)
+    return run_service(
+        request,
+        assignment_id,
+        lambda: services.proposal_withdraw(
+            proposal_id=assignment.proposal_id,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        ),
+        "事项已撤回，不再办理",
+    )
+
+
+@login_required
+@require_POST
+def proposal_merge(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = _visible(request, assignment_id)
+    try:
+        into_number = int(request.POST.get("into_number", ""))
+    except ValueError:
+        messages.error(request, "请填写要并入的事项编号（数字）")
+        return redirect("proposals:assignment", assignment_id=assignment_id)
+    return run_service(
+        request,
+        assignment_id,
+        lambda: services.proposal_merge(
+            proposal_id=assignment.proposal_id,
+            into_number=into_number,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        ),
+        f"已并入第{into_number}号",
+    )

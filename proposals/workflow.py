@@ -116,6 +116,11 @@ def co_unit_opinions_in(instance: Assignment) -> bool:
     return not pending.exists()
 
 
+def proposal_active(instance: Assignment) -> bool:
+    """A withdrawn (撤回) or merged (并案) item is no longer handled."""
+    return instance.proposal.status == "active"
+
+
 def is_lead(instance: Assignment) -> bool:
     return instance.is_lead
 
@@ -131,7 +136,13 @@ def proposer_unsatisfied(instance: Assignment) -> bool:
 class AssignmentWorkflow:
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=S.ASSIGNED, target=S.ACCEPTED, permission=is_bureau_member)
+    @transition(
+        field="state",
+        conditions=[proposal_active],
+        source=S.ASSIGNED,
+        target=S.ACCEPTED,
+        permission=is_bureau_member,
+    )
     def accept(self, by: Any = None, description: str | None = None) -> None:
         """签收"""
 
@@ -141,7 +152,7 @@ class AssignmentWorkflow:
         field="state",
         source=[S.ASSIGNED, S.ACCEPTED],
         target=S.REASSIGNMENT_REQUESTED,
-        conditions=[within_reassignment_window],
+        conditions=[proposal_active, within_reassignment_window],
         permission=is_bureau_member,
     )
     def request_reassignment(self, by: Any = None, description: str | None = None) -> None:
@@ -151,6 +162,7 @@ class AssignmentWorkflow:
     @fsm_log_description
     @transition(
         field="state",
+        conditions=[proposal_active],
         source=S.REASSIGNMENT_REQUESTED,
         target=S.ASSIGNED,
         permission=is_handling_office,
@@ -162,6 +174,7 @@ class AssignmentWorkflow:
     @fsm_log_description
     @transition(
         field="state",
+        conditions=[proposal_active],
         source=S.REASSIGNMENT_REQUESTED,
         target=S.REASSIGNED,
         permission=is_handling_office,
@@ -171,7 +184,13 @@ class AssignmentWorkflow:
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=S.ACCEPTED, target=S.DRAFTING, permission=is_bureau_clerk)
+    @transition(
+        field="state",
+        conditions=[proposal_active],
+        source=S.ACCEPTED,
+        target=S.DRAFTING,
+        permission=is_bureau_clerk,
+    )
     def start_drafting(self, by: Any = None, description: str | None = None) -> None:
         """开始办理"""
 
@@ -181,7 +200,7 @@ class AssignmentWorkflow:
         field="state",
         source=S.DRAFTING,
         target=S.IN_REVIEW,
-        conditions=[draft_complete],
+        conditions=[proposal_active, draft_complete],
         permission=is_bureau_clerk,
     )
     def submit(self, by: Any = None, description: str | None = None) -> None:
@@ -190,7 +209,11 @@ class AssignmentWorkflow:
     @fsm_log_by
     @fsm_log_description
     @transition(
-        field="state", source=S.IN_REVIEW, target=S.DRAFTING, permission=is_bureau_supervisor
+        field="state",
+        conditions=[proposal_active],
+        source=S.IN_REVIEW,
+        target=S.DRAFTING,
+        permission=is_bureau_supervisor,
     )
     def return_for_revision(self, by: Any = None, description: str | None = None) -> None:
         """退回修改"""
@@ -198,7 +221,11 @@ class AssignmentWorkflow:
     @fsm_log_by
     @fsm_log_description
     @transition(
-        field="state", source=S.IN_REVIEW, target=S.APPROVED, permission=is_bureau_supervisor
+        field="state",
+        conditions=[proposal_active],
+        source=S.IN_REVIEW,
+        target=S.APPROVED,
+        permission=is_bureau_supervisor,
     )
     def approve(self, by: Any = None, description: str | None = None) -> None:
         """签批"""
@@ -209,7 +236,7 @@ class AssignmentWorkflow:
         field="state",
         source=S.APPROVED,
         target=S.ISSUED,
-        conditions=[co_unit_opinions_in],
+        conditions=[proposal_active, co_unit_opinions_in],
         permission=is_bureau_member,
     )
     def issue(self, by: Any = None, description: str | None = None) -> None:
@@ -221,7 +248,7 @@ class AssignmentWorkflow:
         field="state",
         source=S.ISSUED,
         target=S.CC_SENT,
-        conditions=[is_lead],
+        conditions=[proposal_active, is_lead],
         permission=is_bureau_member,
     )
     def send_cc(self, by: Any = None, description: str | None = None) -> None:
@@ -233,7 +260,7 @@ class AssignmentWorkflow:
         field="state",
         source=[S.ISSUED, S.CC_SENT],
         target=S.DRAFTING,
-        conditions=[is_lead, proposer_unsatisfied],
+        conditions=[proposal_active, is_lead, proposer_unsatisfied],
         permission=is_handling_office,
     )
     def reopen(self, by: Any = None, description: str | None = None) -> None:
@@ -282,6 +309,7 @@ COMMENT_REQUIRED = frozenset({"request_reassignment", "return_for_revision", "ke
 
 # What the user is told when a condition holds a transition back.
 CONDITION_MESSAGES: dict[Any, str] = {
+    proposal_active: "该事项已撤回或并案，不再办理",
     within_reassignment_window: "已超过申请调整期限，不能再申请调整承办单位，请与交办机构联系",
     draft_complete: "复函尚未填写完整（正文、答复分类、承办领导、承办人、联系电话均为必填）",
     co_unit_opinions_in: "尚有协办单位未送出协办意见，暂不能印发",
