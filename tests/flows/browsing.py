@@ -1,0 +1,62 @@
+"""What the browser tests share: Debian's Chromium, one user's window, keyboard activation.
+
+The fixtures (`browser`, `shots`, and the ORM switch they need) are in tests/flows/conftest.py."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+# The marks of every browser test module (`pytestmark = BROWSER_MARKS`).
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium 不存在：请安装 Debian 的 chromium（dev.sh test 会安装）",
+    ),
+]
+
+
+class Session:
+    """One user's browser window."""
+
+    def __init__(self, browser, live_server, user):
+        self.context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.base = live_server.url
+        self.page.goto(f"{self.base}/login/")
+        self.page.fill("input[name=username]", user.username)
+        self.page.fill("input[name=password]", "pw-12345")
+        self.page.click("form button[type=submit]")
+        self.page.wait_for_url(re.compile(r".*/$"))
+
+    def open(self, path):
+        self.page.goto(f"{self.base}{path}")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+def press(page, selector):
+    """Activate a button from the keyboard (focus + Enter), as a keyboard user does. Headless
+    Chromium's PDF viewer in the preview frame swallows mouse clicks on the page while it loads
+    (the click is lost and the frame ends up focused), which made mouse clicks here flaky."""
+    page.locator(selector).focus()
+    page.keyboard.press("Enter")
+
+
+def body_lines(page):
+    return page.locator("#id_body").input_value().splitlines()
