@@ -60,3 +60,20 @@ def press(page, selector):
 
 def body_lines(page):
     return page.locator("#id_body").input_value().splitlines()
+
+
+def open_editor(page):
+    """From the item's page to the reply editor, once its preview frame has loaded the saved
+    draft (the page's load event waits for the frame)."""
+    page.click("text=编辑复函草稿")
+    page.wait_for_selector("#id_body")
+    page.wait_for_load_state("load")
+
+
+def edit_with_preview(page, edit):
+    """Run `edit` (text into the body, a click on an answer class) and return once the live
+    preview it sets off (about 0.8 s later) has loaded in the frame. A frame that is loading can
+    take the keyboard focus from the page, so buttons are pressed only once it has settled."""
+    frame = page.frame(name="preview-frame")
+    with frame.expect_navigation(wait_until="load"):
+        edit()

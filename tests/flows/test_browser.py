@@ -23,6 +23,8 @@ from tests.flows.browsing import BROWSER_MARKS
 from tests.flows.browsing import ROOT
 from tests.flows.browsing import Session
 from tests.flows.browsing import body_lines
+from tests.flows.browsing import edit_with_preview
+from tests.flows.browsing import open_editor
 from tests.flows.browsing import press
 
 # The fixtures `browser` and `shots` (and the ORM switch Playwright needs) are in conftest.py.
@@ -119,7 +121,10 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
                 and "以上答复如有不妥" in (r.request.post_data_json or {}).get("body", "")
             )
         ) as preview:
-            page.keyboard.type("\n以上答复如有不妥，敬请批评指正。")
+            # ...and let it load in the frame before the screenshot and the button below.
+            edit_with_preview(
+                page, lambda: page.keyboard.type("\n以上答复如有不妥，敬请批评指正。")
+            )
         assert preview.value.status == 200
         assert preview.value.headers["content-type"] == "application/pdf"
     page.screenshot(path=str(shots / "editor.png"), full_page=True)
@@ -145,7 +150,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     # --- the clerk revises and resubmits --------------------------------------------------------
     page = clerk.open(item)
     assert page.locator("text=请补充中介招商的奖励标准。").count() == 1
-    page.click("text=编辑复函草稿")
+    open_editor(page)
     body = page.locator("#id_body")
     body.fill(body.input_value().replace("现答复如下", "现依据现行相关政策和我们的调研，答复如下"))
     body.focus()

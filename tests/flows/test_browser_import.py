@@ -24,6 +24,8 @@ from replies.models import IssuedLetter
 from replies.models import Reply
 from tests.flows.browsing import BROWSER_MARKS
 from tests.flows.browsing import Session
+from tests.flows.browsing import edit_with_preview
+from tests.flows.browsing import open_editor
 from tests.flows.browsing import press
 
 S = AssignmentState
@@ -183,18 +185,20 @@ def test_import_then_draft_review_issue_feedback(
     page.click("button[value=start_drafting]")
     flash(page, "已开始办理")
     assert state_shown(page) == "办理中"
-    page.click("text=编辑复函草稿")
-    page.wait_for_selector("#id_body")
-    page.check("input[name=answer_class][value=A]")
-    page.fill(
-        "#id_body",
-        f"您在区十七届人大二次会议上提出的《{TITLE}》已收悉。现答复如下：\n"
-        "一、推进竹产业数字化改造\n我局将竹制品企业纳入数字化改造试点。",
-    )
+    open_editor(page)
     page.fill("input[name=leader_name]", "顾小晶")
     page.fill("input[name=clerk_name]", "楼伟荣")
     page.fill("input[name=phone]", "89541421")
-    press(page, "button[value=back]")  # 保存并返回 (keyboard: the preview frame is loading)
+    edit_with_preview(page, lambda: page.check("input[name=answer_class][value=A]"))
+    edit_with_preview(
+        page,
+        lambda: page.fill(
+            "#id_body",
+            f"您在区十七届人大二次会议上提出的《{TITLE}》已收悉。现答复如下：\n"
+            "一、推进竹产业数字化改造\n我局将竹制品企业纳入数字化改造试点。",
+        ),
+    )
+    press(page, "button[value=back]")  # 保存并返回, from the keyboard (see press)
     flash(page, "草稿已保存")
     page.click("button[value=submit]")
     flash(page, "已提交领导审核")
@@ -212,10 +216,10 @@ def test_import_then_draft_review_issue_feedback(
 
     page = clerk.open(item)
     assert page.locator("td:text-is('请写明试点企业的数量。')").count() == 1
-    page.click("text=编辑复函草稿")
+    open_editor(page)
     body = page.locator("#id_body")
-    body.wait_for()
-    body.fill(body.input_value().replace("纳入数字化改造试点。", "纳入数字化改造试点，首批12家。"))
+    revised = body.input_value().replace("纳入数字化改造试点。", "纳入数字化改造试点，首批12家。")
+    edit_with_preview(page, lambda: body.fill(revised))
     press(page, "button[value=back]")
     flash(page, "草稿已保存")
     page.click("button[value=submit]")
