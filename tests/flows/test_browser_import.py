@@ -250,6 +250,8 @@ def test_import_then_draft_review_issue_feedback(
     # Another bureau's clerk does not get the letter.
     outsider = Session(browser, live_server, world.other_clerk)
     assert outsider.context.request.get(f"{live_server.url}{href}").status == 404
+    # Nor may a bureau import an assignment list.
+    assert outsider.page.goto(f"{live_server.url}/office/import/").status == 403
 
     # --- (6) the NPC office records the deputy's satisfaction ----------------------------------
     page = office.open(item)
