@@ -7,11 +7,8 @@ Set FUHAN_SCREENSHOTS=1 to refresh docs/editor.png and docs/review.png (the READ
 otherwise the screenshots go to pytest's tmp_path."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from proposals import services as ps
@@ -22,97 +19,19 @@ from replies.policies import policy_documents_load_demo
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
+from tests.flows.browsing import BROWSER_MARKS
+from tests.flows.browsing import ROOT
+from tests.flows.browsing import Session
+from tests.flows.browsing import body_lines
+from tests.flows.browsing import edit_with_preview
+from tests.flows.browsing import open_editor
+from tests.flows.browsing import press
 
-# Playwright's sync API runs an asyncio event loop in this thread; Django sees the running loop
-# and refuses ORM calls made here (fixtures, assertions) with SynchronousOnlyOperation, although
-# nothing runs concurrently: the browser is driven step by step. So these tests, and only these
-# (the variable is restored afterwards), tell Django that this is safe.
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_allowed_beside_playwright():
-    before = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    yield
-    if before is None:
-        os.environ.pop(ASYNC_UNSAFE, None)
-    else:
-        os.environ[ASYNC_UNSAFE] = before
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(__file__).resolve().parents[2]
+# The fixtures `browser` and `shots` (and the ORM switch Playwright needs) are in conftest.py.
 DEMO = ROOT / "proposals" / "demo"
 S = AssignmentState
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium 不存在：请安装 Debian 的 chromium（dev.sh test 会安装）",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    if os.environ.get("FUHAN_SCREENSHOTS") == "1":
-        (ROOT / "docs").mkdir(exist_ok=True)
-        return ROOT / "docs"
-    return tmp_path
-
-
-class Session:
-    """One user's browser window."""
-
-    def __init__(self, browser, live_server, user):
-        self.context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-        self.page = self.context.new_page()
-        self.base = live_server.url
-        self.page.goto(f"{self.base}/login/")
-        self.page.fill("input[name=username]", user.username)
-        self.page.fill("input[name=password]", "pw-12345")
-        self.page.click("form button[type=submit]")
-        self.page.wait_for_url(re.compile(r".*/$"))
-
-    def open(self, path):
-        self.page.goto(f"{self.base}{path}")
-        return self.page
-
-    def close(self):
-        self.context.close()
-
-
-def press(page, selector):
-    """Activate a button from the keyboard (focus + Enter), as a keyboard user does. Headless
-    Chromium's PDF viewer in the preview frame swallows mouse clicks on the page while it loads
-    (the click is lost and the frame ends up focused), which made mouse clicks here flaky."""
-    page.locator(selector).focus()
-    page.keyboard.press("Enter")
-
-
-def body_lines(page):
-    return page.locator("#id_body").input_value().splitlines()
+pytestmark = BROWSER_MARKS
 
 
 def test_draft_review_issue_feedback(browser, live_server, world, shots):
@@ -202,7 +121,10 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
                 and "以上答复如有不妥" in (r.request.post_data_json or {}).get("body", "")
             )
         ) as preview:
-            page.keyboard.type("\n以上答复如有不妥，敬请批评指正。")
+            # ...and let it load in the frame before the screenshot and the button below.
+            edit_with_preview(
+                page, lambda: page.keyboard.type("\n以上答复如有不妥，敬请批评指正。")
+            )
         assert preview.value.status == 200
         assert preview.value.headers["content-type"] == "application/pdf"
     page.screenshot(path=str(shots / "editor.png"), full_page=True)
@@ -228,7 +150,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     # --- the clerk revises and resubmits --------------------------------------------------------
     page = clerk.open(item)
     assert page.locator("text=请补充中介招商的奖励标准。").count() == 1
-    page.click("text=编辑复函草稿")
+    open_editor(page)
     body = page.locator("#id_body")
     body.fill(body.input_value().replace("现答复如下", "现依据现行相关政策和我们的调研，答复如下"))
     body.focus()
