@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
@@ -14,7 +13,6 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from notifications.models import Reminder
-from notifications.workdays import WorkdayCounter
 from proposals import calendar
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
@@ -65,14 +63,15 @@ def reminder_plan_deadlines(*, today: dt.date) -> int:
     sessions = {s.pk: s for s in Session.objects.all()}
     if not sessions:
         return 0
-    counter = WorkdayCounter(today)
     lookahead = max(
         max([*s.reminder_workdays, *s.co_unit_reminder_workdays], default=0)
         for s in sessions.values()
     )
     window_lookahead = max(s.reassignment_reminder_workdays for s in sessions.values())
-    due_horizon = counter.horizon(lookahead)
-    window_horizon = counter.horizon(window_lookahead)
+    # the first day with more working days left than any threshold: nothing due before it is
+    # left out of the candidates
+    due_horizon = calendar.add_workdays(today, lookahead + 1)
+    window_horizon = calendar.add_workdays(today, window_lookahead + 1)
 
     candidates = Assignment.objects.filter(
         state__in=OPEN_STATES, proposal__status=Proposal.Status.ACTIVE
@@ -103,7 +102,7 @@ def reminder_plan_deadlines(*, today: dt.date) -> int:
             data = {"days": days, "escalate": escalate, "due": due.isoformat()}
             rows.append(Reminder(assignment_id=pk, kind=K.OVERDUE, key=today_key, data=data))
         else:
-            remaining = counter.until(due)
+            remaining = calendar.workdays_between(today, due)
             lead = role == Assignment.Role.LEAD
             kind = K.REPLY_DUE if lead else K.CO_UNIT_DUE
             thresholds = policy.reminder_workdays if lead else policy.co_unit_reminder_workdays
@@ -117,7 +116,7 @@ def reminder_plan_deadlines(*, today: dt.date) -> int:
                 }
                 rows.append(Reminder(assignment_id=pk, kind=kind, key=str(threshold), data=data))
         if state in WINDOW_STATES and today <= window_end:
-            left = counter.until(window_end)
+            left = calendar.workdays_between(today, window_end)
             if left <= policy.reassignment_reminder_workdays:
                 rows.append(
                     Reminder(
@@ -136,24 +135,21 @@ def reminder_plan_deadlines(*, today: dt.date) -> int:
 def _plan_extensions(*, today: dt.date, sessions: dict[int, Session]) -> int:
     """A pending extension request is brought to the office again every N working days."""
 
-    @cache
-    def elapsed(since: dt.date) -> int:
-        return calendar.workdays_between(since, today)
-
     rows: list[Reminder] = []
     pending = ExtensionRequest.objects.filter(
         state="pending", assignment__state__in=OPEN_STATES
     ).values_list("pk", "assignment_id", "assignment__proposal__session_id", "created_at")
     for pk, assignment_id, session_id, created_at in pending:
         every = sessions[session_id].extension_reminder_workdays
-        rounds = elapsed(timezone.localdate(created_at)) // every if every else 0
+        waited = calendar.workdays_between(timezone.localdate(created_at), today)
+        rounds = waited // every if every else 0
         if rounds >= 1:
             rows.append(
                 Reminder(
                     assignment_id=assignment_id,
                     kind=K.EXTENSION_PENDING,
                     key=f"{pk}:{rounds}",
-                    data={"extension": pk, "workdays": elapsed(timezone.localdate(created_at))},
+                    data={"extension": pk, "workdays": waited},
                 )
             )
     keys = [r.key for r in rows]
