@@ -65,8 +65,8 @@ def test_two_concurrent_sweeps_then_their_batches_send_each_reminder_exactly_onc
     ):
         results, errors = race([reminder_sweep, reminder_sweep])
         assert errors == []
-        # the two sweeps recorded each reminder once and queued every one of them
-        assert sum(r.planned for r in results) == count
+        # the two sweeps recorded each reminder once (both may have tried: the unique key
+        # drops the second insert) and queued every one of them
         assert Reminder.objects.count() == count
         batches = queued_batches(apply_async)
         queued = [pk for batch in batches for pk in batch]
