@@ -22,7 +22,17 @@ def reminders_sweep() -> dict[str, Any]:
     return reminder_sweep().as_dict()
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=6,
+    # a batch of 1,000 e-mails over a slow SMTP server needs more than the default 60 s; the
+    # hard limit stays below the sweep's REQUEUE_AFTER (10 minutes), so the sweep never queues
+    # again what a running task still holds
+    soft_time_limit=240,
+    time_limit=300,
+)
 def reminders_deliver_batch(self: Any, reminder_ids: list[int]) -> dict[str, int]:
     """Send one batch queued by the sweep. Sent ones stay sent; on a mail error the task is
     retried with backoff and the retry sends only what is still pending."""

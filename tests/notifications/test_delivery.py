@@ -73,6 +73,10 @@ def test_beat_runs_the_registered_sweep_every_15_minutes():
         task = celery_app.tasks[name]
         assert task.acks_late is True
         assert task.reject_on_worker_lost is True
+    # a running batch is never queued again by the sweep: killed before it counts as stale
+    from notifications.services import REQUEUE_AFTER
+
+    assert tasks.reminders_deliver_batch.time_limit < REQUEUE_AFTER.total_seconds()
 
 
 def test_after_repeated_mail_failures_the_notice_goes_in_app_only(mailed):
