@@ -1,15 +1,21 @@
 """Reminder sweep on PostgreSQL with 1,000 / 10,000 / 100,000 open assignments.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fuhan_reminders_bench \
-        .venv/bin/python bench/bench_sweep.py [--sizes 1000,10000,100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fuhan_sweep_bench \
+        .venv/bin/python bench/bench_sweep.py [--sizes 1000,10000,100000] [--broker URL]
 
 Creates (and empties) its own database. For each size it bulk-creates open assignments whose due
-dates are spread from 30 days overdue to 180 days ahead, then times three sweeps with the
-locmem mail backend:
-  cold   the first sweep ever: records and sends every reminder due today;
-  idle   the same sweep 15 minutes later (what beat runs all day): nothing new to send;
+dates are spread from 30 days overdue to 180 days ahead, then runs three sweeps:
+  cold   the first sweep ever: records every reminder due today and queues them all;
+  idle   the same sweep 15 minutes later (what beat runs all day): nothing new to queue;
   next   the next working day: the overdue items' daily reminder plus new threshold crossings.
-Prints wall time, SQL query count, and reminders planned / sent / e-mails per sweep."""
+The sweep only plans and queues (the periodic task); it prints its wall time and SQL query count
+(plan / queue split), and how many reminders it recorded and queued in how many batches. The
+batches go to the broker given (default memory://; e.g. redis://127.0.0.1:6379/12 for Redis,
+purged afterwards).
+
+Delivery is then measured apart: the queued batches are run one after the other in this process
+by calling the `reminders_deliver_batch` task function (what one worker process does; the
+locmem mail backend stands in for SMTP), giving reminders per second, e-mails and queries."""
 
 from __future__ import annotations
 
@@ -39,6 +45,7 @@ def ensure_database(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--broker", default="memory://", help="where the sweep queues its batches")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -50,22 +57,37 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from config.celery_app import app
+
+    app.conf.broker_url = args.broker
+    app.conf.broker_transport_options = {}
     call_command("migrate", verbosity=0)
+    rows = []
+    print("Sweep (plan + queue), the periodic task:")
     print(
-        f"{'open items':>10} {'sweep':>5} {'seconds':>8} {'plan s':>7} {'send s':>7} "
-        f"{'queries':>7} {'plan q':>6} {'planned':>7} {'sent':>6} {'emails':>6} {'notes':>7}"
+        f"{'open items':>10} {'sweep':>5} {'seconds':>8} {'plan s':>7} {'queue s':>7} "
+        f"{'queries':>7} {'plan q':>6} {'queue q':>7} {'planned':>7} {'queued':>7} {'batches':>7}"
     )
     for size in [int(s) for s in args.sizes.split(",")]:
-        run(size)
+        rows += run(size)
+    print()
+    print("Delivery, the queued batches run one after the other in one process:")
+    print(
+        f"{'open items':>10} {'sweep':>5} {'batches':>7} {'sent':>6} {'skipped':>7} "
+        f"{'emails':>6} {'notes':>6} {'seconds':>8} {'per s':>7} {'queries':>7} {'q/batch':>7}"
+    )
+    for row in rows:
+        print(row)
+    if not args.broker.startswith("memory"):
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(app.conf.task_default_queue)
 
 
 def run(size: int) -> None:
     from django.contrib.auth import get_user_model
-    from django.core import mail
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from notifications.models import Notification
     from notifications.services import reminder_sweep
     from proposals.models import Assignment
     from proposals.models import Bureau
@@ -150,36 +172,77 @@ def run(size: int) -> None:
         ("next", dt.datetime(2026, 11, 27, 9, 0, tzinfo=shanghai)),
     ]
     import notifications.services as sweep_module
+    from notifications import tasks
 
-    deliver = sweep_module.reminder_deliver
+    enqueue = tasks.reminders_deliver_batch.apply_async
+    queue_pending = sweep_module.reminder_queue_pending
+    delivery_rows = []
     for label, now in moments:
-        mail.outbox = []
-        notes_before = Notification.objects.count()
+        queued: list[list[int]] = []
+
+        def recording_enqueue(*args, queued=queued, **kwargs):
+            queued.append(kwargs["kwargs"]["reminder_ids"])
+            return enqueue(*args, **kwargs)  # still sent to the broker: its cost is measured
+
         mark = {}
-        with CaptureQueriesContext(connection) as queries:
+        tasks.reminders_deliver_batch.apply_async = recording_enqueue
+        try:
+            with CaptureQueriesContext(connection) as queries:
 
-            def timed_deliver(mark=mark, queries=queries, **kwargs):
-                mark["plan_queries"] = len(queries.captured_queries)
-                return deliver(**kwargs)
+                def marked(mark=mark, queries=queries, **kwargs):
+                    mark["plan_queries"] = len(queries.captured_queries)
+                    return queue_pending(**kwargs)
 
-            sweep_module.reminder_deliver = timed_deliver
-            started = time.perf_counter()
-            try:
+                sweep_module.reminder_queue_pending = marked
+                started = time.perf_counter()
                 result = reminder_sweep(now=now)
-            finally:
-                sweep_module.reminder_deliver = deliver
-            seconds = time.perf_counter() - started
-        notes = Notification.objects.count() - notes_before
+                seconds = time.perf_counter() - started
+        finally:
+            tasks.reminders_deliver_batch.apply_async = enqueue
+            sweep_module.reminder_queue_pending = queue_pending
+        plan_queries = mark["plan_queries"]
         if os.environ.get("BENCH_SLOW_QUERIES"):
             slow = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:5]
             for q in slow:
                 print(f"    {float(q['time']):.3f}s  {q['sql'][:150]}")
-        d = result.delivery
         print(
             f"{size:>10,} {label:>5} {seconds:>8.2f} {result.plan_seconds:>7.2f} "
-            f"{result.deliver_seconds:>7.2f} {len(queries):>7} {mark['plan_queries']:>6} "
-            f"{result.planned:>7} {d.sent:>6} {len(mail.outbox):>6} {notes:>7}"
+            f"{result.queue_seconds:>7.2f} {len(queries):>7} {plan_queries:>6} "
+            f"{len(queries) - plan_queries:>7} {result.planned:>7} {result.queued:>7} "
+            f"{result.batches:>7}",
+            flush=True,
         )
+        delivery_rows.append(deliver(size, label, now, queued))
+    return delivery_rows
+
+
+def deliver(size, label, now, batches):
+    """Run the queued batches as one worker process would, in this process."""
+    import time_machine
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.models import Notification
+    from notifications.tasks import reminders_deliver_batch
+
+    mail.outbox = []
+    notes_before = Notification.objects.count()
+    totals = {"sent": 0, "skipped": 0, "failed": 0, "emails": 0}
+    with time_machine.travel(now, tick=True), CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        for ids in batches:
+            for key, value in reminders_deliver_batch(reminder_ids=ids).items():
+                totals[key] += value
+        seconds = time.perf_counter() - started
+    notes = Notification.objects.count() - notes_before
+    done = totals["sent"] + totals["skipped"]
+    rate = f"{done / seconds:>7.0f}" if done else f"{'-':>7}"
+    per_batch = f"{len(queries) / len(batches):>7.1f}" if batches else f"{'-':>7}"
+    return (
+        f"{size:>10,} {label:>5} {len(batches):>7} {totals['sent']:>6} {totals['skipped']:>7} "
+        f"{len(mail.outbox):>6} {notes:>6} {seconds:>8.2f} {rate} {len(queries):>7} {per_batch}"
+    )
 
 
 if __name__ == "__main__":

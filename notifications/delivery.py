@@ -1,9 +1,11 @@
 """Sending recorded reminders: in-app notifications and e-mail, each reminder exactly once.
 
-Pending rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED in batches, so two sweeps (or a
-sweep and a transition task) never take the same row; `sent_at` and the notifications are written
-in the claiming transaction, after the e-mail went out. A mail error leaves that reminder pending
-(attempts + 1) for the task's retry or the next sweep."""
+Runs in the delivery tasks (a batch of ids queued by the sweep, or one transition notice), never
+in the sweep itself. Pending rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, so two
+batches holding the same ids (a redelivered task, two sweeps, a transition task) never take the
+same row; `sent_at` and the notifications are written in the claiming transaction, after the
+e-mail went out. A mail error leaves that reminder pending (attempts + 1, queued_at renewed) for
+the task's retry, or for the sweep once it has waited long enough."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from proposals.models import Office
 from proposals.models import Session
 from proposals.models import Staff
 from proposals.selectors import due_label
+from proposals.selectors import person_name
 from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 from replies.models import Reply
@@ -59,6 +62,14 @@ class DeliveryStats:
     failed: int = 0
     emails: int = 0
     errors: list[BaseException] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "emails": self.emails,
+        }
 
     def add(self, other: DeliveryStats) -> None:
         self.sent += other.sent
@@ -175,7 +186,7 @@ class Composer:
             due_line,
         ]
         log = self.logs.get(int(r.key)) if r.kind in TRANSITION_KINDS else None
-        actor = person(log.by) if log and log.by else "系统"
+        actor = person_name(log.by) if log and log.by else "系统"
         comment = (log.description or "") if log else ""
 
         if r.kind in DEADLINE_KINDS and not a.is_open:
@@ -297,11 +308,6 @@ def _item_url_pattern() -> str:
     return reverse("proposals:assignment", args=[987654321])
 
 
-def person(user: Any) -> str:
-    """楼伟荣, not 伟荣 楼."""
-    return f"{user.last_name}{user.first_name}".strip() or user.username
-
-
 def _unique(users: list[Any]) -> list[Any]:
     seen: dict[int, Any] = {}
     for u in users:
@@ -418,5 +424,7 @@ def _deliver_batch(batch: list[Reminder], composer: Composer, now: dt.datetime) 
     for reason, ids in skipped.items():
         Reminder.objects.filter(pk__in=ids).update(sent_at=now, skip_reason=reason[:60])
     for error, ids in failed.items():
-        Reminder.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1, last_error=error)
+        Reminder.objects.filter(pk__in=ids).update(
+            attempts=F("attempts") + 1, last_error=error, queued_at=now
+        )
     return stats

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 def transition_notify_on_commit(*, assignment: Assignment, transition: str) -> None:
     """Queue the notification task once the transition's transaction commits. If the broker is
     unreachable the failure is logged, never raised: the transition has already committed and the
-    next sweep sends the notice from the StateLog row."""
+    next sweep records the notice from the StateLog row and queues it."""
     if transition not in NOTIFY_TRANSITIONS:
         return
     statelog_id = (

@@ -9,9 +9,10 @@ from proposals.models import Assignment
 
 class Reminder(models.Model):
     """A reminder or a transition notice, recorded once: the unique (assignment, kind, key)
-    makes a repeated sweep, a retried task or a second beat process a no-op. `sent_at` is set in
-    the same transaction that writes the in-app notifications (one per recipient: they are the
-    record of who was told), after the e-mail went out."""
+    makes a repeated sweep, a retried task or a second beat process a no-op. `queued_at` is set
+    when the sweep hands the row to a delivery task; `sent_at` is set in the same transaction
+    that writes the in-app notifications (one per recipient: they are the record of who was
+    told), after the e-mail went out."""
 
     class Kind(models.TextChoices):
         # deadline reminders, planned by the periodic sweep
@@ -37,6 +38,12 @@ class Reminder(models.Model):
     )
     data = models.JSONField("数据", default=dict, blank=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    queued_at = models.DateTimeField(
+        "排队时间",
+        null=True,
+        blank=True,
+        help_text="交给发送任务的时间；未发送且排队已久的提醒由下一次扫描重新排队",
+    )
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     skip_reason = models.CharField(
         "未发送原因", max_length=60, blank=True, help_text="如：事项已办结（发送时已无需提醒）"

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,9 +31,16 @@ __all__ = [
     "notification_mark_all_read",
     "notification_mark_read",
     "reminder_deliver",
+    "reminder_deliver_batch",
+    "reminder_queue_pending",
     "reminder_sweep",
     "transition_notify",
 ]
+
+
+# A pending reminder queued this long ago whose task has not sent it (broker down, task lost,
+# retries exhausted) is queued again by the next sweep; sweeps run every 15 minutes.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
 
 
 @dataclass
@@ -39,30 +48,33 @@ class SweepResult:
     today: dt.date
     workday: bool
     planned: int
-    delivery: DeliveryStats
+    queued: int = 0
+    batches: int = 0
+    not_queued: int = 0
     plan_seconds: float = 0.0
-    deliver_seconds: float = 0.0
+    queue_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "today": self.today.isoformat(),
             "workday": self.workday,
             "planned": self.planned,
-            "sent": self.delivery.sent,
-            "skipped": self.delivery.skipped,
-            "failed": self.delivery.failed,
-            "emails": self.delivery.emails,
+            "queued": self.queued,
+            "batches": self.batches,
+            "not_queued": self.not_queued,
             "plan_seconds": round(self.plan_seconds, 3),
-            "deliver_seconds": round(self.deliver_seconds, 3),
+            "queue_seconds": round(self.queue_seconds, 3),
         }
 
 
 def reminder_sweep(*, now: dt.datetime | None = None) -> SweepResult:
-    """The periodic sweep: record the reminders due now, then send everything pending.
+    """The periodic sweep: record the reminders due now, then queue every pending one for the
+    delivery tasks in batches. It sends nothing itself, so its run time and query count do not
+    depend on how many reminders go out.
 
     Deadline reminders are planned on working days only (official calendar, make-up weekends
-    included); transition notices whose task never ran and reminders that failed before are
-    sent on any day."""
+    included); transition notices whose task never ran and reminders left pending earlier are
+    queued on any day."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     workday = calendar.is_workday(today)
@@ -70,17 +82,66 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     planned = reminder_plan_deadlines(today=today) if workday else 0
     planned += reminder_plan_missed_transitions(now=now)
     planned_at = time.perf_counter()
-    delivery = reminder_deliver(now=now)
+    queued, batches, not_queued = reminder_queue_pending(now=now)
     result = SweepResult(
         today=today,
         workday=workday,
         planned=planned,
-        delivery=delivery,
+        queued=queued,
+        batches=batches,
+        not_queued=not_queued,
         plan_seconds=planned_at - started,
-        deliver_seconds=time.perf_counter() - planned_at,
+        queue_seconds=time.perf_counter() - planned_at,
     )
     logger.info("提醒扫描完成：%s", result.as_dict())
     return result
+
+
+def reminder_queue_pending(
+    *, now: dt.datetime, batch_size: int | None = None
+) -> tuple[int, int, int]:
+    """Queue a delivery task per batch of pending reminders that no task holds: the ones just
+    planned and the ones queued more than REQUEUE_AFTER ago and still unsent. Two statements
+    whatever their number: mark them with this sweep's moment, then read their ids. A concurrent
+    sweep waits for the marking rows and then leaves them alone. If the broker refuses a batch,
+    that batch and the rest are unmarked for the next sweep. Returns (queued, batches,
+    not_queued)."""
+    from notifications.tasks import reminders_deliver_batch as reminders_deliver_batch_task
+
+    batch_size = batch_size or settings.FUHAN_REMINDER_BATCH_SIZE
+    with transaction.atomic():
+        Reminder.objects.filter(sent_at__isnull=True).filter(
+            Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER)
+        ).update(queued_at=now)
+        ids = list(
+            Reminder.objects.filter(sent_at__isnull=True, queued_at=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    queued = batches = 0
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        try:
+            reminders_deliver_batch_task.apply_async(kwargs={"reminder_ids": batch})
+        except Exception:
+            logger.exception(
+                "提醒发送任务入队失败（%s 条），将由下一次定时扫描重新排队", len(ids) - queued
+            )
+            Reminder.objects.filter(sent_at__isnull=True, queued_at=now, pk__gte=batch[0]).update(
+                queued_at=None
+            )
+            break
+        queued += len(batch)
+        batches += 1
+    return queued, batches, len(ids) - queued
+
+
+def reminder_deliver_batch(
+    *, reminder_ids: list[int], now: dt.datetime | None = None
+) -> DeliveryStats:
+    """Send the reminders of one queued batch that are still pending; the ones already sent (a
+    redelivered task, a second sweep's batch) or held by another task are left alone."""
+    return reminder_deliver(where=Q(pk__in=reminder_ids), now=now)
 
 
 def transition_notify(
@@ -100,6 +161,7 @@ def transition_notify(
                 kind=kind,
                 key=str(statelog_id),
                 data={"transition": transition, "statelog": statelog_id},
+                queued_at=now or timezone.now(),  # this task sends it; the sweep leaves it alone
             )
         ],
         ignore_conflicts=True,

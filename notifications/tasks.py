@@ -1,30 +1,47 @@
 """Thin Celery tasks: ids in, one service call, retries with backoff on mail errors.
 
-acks_late + reject_on_worker_lost: a task whose worker dies is delivered again; the services are
-idempotent (a Reminder row is unique per assignment, kind and key and is sent once)."""
+The periodic sweep only plans and queues; `reminders_deliver_batch` tasks (a list of reminder
+ids each) send, in parallel on as many workers as run. acks_late + reject_on_worker_lost: a task
+whose worker dies is delivered again; the services are idempotent (a Reminder row is unique per
+assignment, kind and key, is claimed with SKIP LOCKED and is sent once)."""
 
 from __future__ import annotations
 
-import smtplib
 from typing import Any
 
 from celery import shared_task
 
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
+from notifications.delivery import MAIL_ERRORS
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
-def reminders_sweep(self: Any) -> dict[str, Any]:
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def reminders_sweep() -> dict[str, Any]:
     """Run by beat every 15 minutes (CELERY_BEAT_SCHEDULE in config/settings/base.py)."""
     from notifications.services import reminder_sweep
 
-    result = reminder_sweep()
-    if result.delivery.failed:
-        # Sent ones stay sent; the failed ones are still pending and go out on the retry.
-        raise self.retry(
-            exc=result.delivery.errors[0], countdown=min(60 * 2**self.request.retries, 900)
-        )
-    return result.as_dict()
+    return reminder_sweep().as_dict()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=6,
+    # a batch of 1,000 e-mails over a slow SMTP server needs more than the default 60 s; the
+    # hard limit stays below the sweep's REQUEUE_AFTER (10 minutes), so the sweep never queues
+    # again what a running task still holds
+    soft_time_limit=240,
+    time_limit=300,
+)
+def reminders_deliver_batch(self: Any, reminder_ids: list[int]) -> dict[str, int]:
+    """Send one batch queued by the sweep. Sent ones stay sent; on a mail error the task is
+    retried with backoff and the retry sends only what is still pending."""
+    from notifications.services import reminder_deliver_batch
+
+    stats = reminder_deliver_batch(reminder_ids=reminder_ids)
+    if stats.failed:
+        raise self.retry(exc=stats.errors[0], countdown=min(30 * 2**self.request.retries, 900))
+    return stats.as_dict()
 
 
 @shared_task(

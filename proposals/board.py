@@ -23,6 +23,7 @@ from proposals.models import Bureau
 from proposals.models import Proposal
 from proposals.models import Staff
 from proposals.selectors import assignment_list_visible
+from proposals.selectors import person_name
 from proposals.selectors import staff_of
 from proposals.workflow import TRANSITION_LABELS
 from proposals.workflow import AssignmentState
@@ -245,9 +246,7 @@ class AuditEntry:
 
 
 def _actor_name(user: Any) -> str:
-    if user is None:
-        return "系统"
-    return f"{user.last_name}{user.first_name}".strip() or user.username
+    return "系统" if user is None else person_name(user)
 
 
 def _day_bounds(day: dt.date, *, end: bool) -> dt.datetime:

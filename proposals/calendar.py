@@ -41,18 +41,40 @@ def add_workdays(start: dt.date, days: int) -> dt.date:
 
 
 def workdays_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end`; negative when end is before start."""
-    if end == start:
-        return 0
-    sign = 1 if end > start else -1
-    lo, hi = (start, end) if sign == 1 else (end, start)
-    count = 0
-    day = lo
-    while day < hi:
-        day += dt.timedelta(days=1)
-        if is_workday(day):
-            count += 1
-    return sign * count
+    """Working days after `start` up to and including `end`; negative when end is before start.
+
+    Two look-ups in per-year running totals, so the reminder sweep can ask it for every open
+    item (100,000 due dates) without walking the calendar day by day."""
+    if end < start:
+        return -workdays_between(end, start)
+    if start.year == end.year:
+        return _running_total(end) - _running_total(start)
+    count = _year_total(start.year) - _running_total(start) + _running_total(end)
+    for year in range(start.year + 1, end.year):
+        count += _year_total(year)
+    return count
+
+
+@cache
+def _year_table(year: int) -> tuple[int, tuple[int, ...]]:
+    """The ordinal of 1 January, and for each day of the year the working days from 1 January
+    up to and including that day."""
+    first = dt.date(year, 1, 1)
+    days = 366 if calendar.isleap(year) else 365
+    totals, count = [], 0
+    for n in range(days):
+        count += is_workday(first + dt.timedelta(days=n))
+        totals.append(count)
+    return first.toordinal(), tuple(totals)
+
+
+def _running_total(day: dt.date) -> int:
+    first, totals = _year_table(day.year)
+    return totals[day.toordinal() - first]
+
+
+def _year_total(year: int) -> int:
+    return _year_table(year)[1][-1]
 
 
 def add_months(start: dt.date, months: int) -> dt.date:

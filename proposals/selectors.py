@@ -145,3 +145,8 @@ def due_label(*, assignment: Assignment, today: dt.date | None = None) -> str:
     if assignment.due_date == today:
         return "今日到期"
     return f"{calendar.workdays_between(today, assignment.due_date)} 个工作日后到期"
+
+
+def person_name(user: Any) -> str:
+    """楼伟荣, not 伟荣 楼; the username when no name is recorded."""
+    return f"{user.last_name}{user.first_name}".strip() or user.username

@@ -1,11 +1,16 @@
 import datetime as dt
 from contextlib import contextmanager
+from dataclasses import dataclass
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from config.celery_app import app as celery_app
+from notifications import tasks
+from notifications.services import SweepResult
+from notifications.services import reminder_sweep
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 
@@ -68,3 +73,41 @@ def broker(url: str):
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         conf.broker_url, conf.broker_transport_options, conf.result_backend = saved
+
+
+@dataclass
+class Swept:
+    """A sweep and the delivery batches it queued, run in this process as a worker runs them."""
+
+    result: SweepResult
+    batches: list[list[int]]
+    sent: int = 0
+    skipped: int = 0
+    emails: int = 0
+
+    @property
+    def planned(self) -> int:
+        return self.result.planned
+
+    @property
+    def workday(self) -> bool:
+        return self.result.workday
+
+
+def queued_batches(apply_async: mock.MagicMock) -> list[list[int]]:
+    return [c.kwargs["kwargs"]["reminder_ids"] for c in apply_async.call_args_list]
+
+
+def sweep(now: dt.datetime | None = None) -> Swept:
+    """Run the periodic sweep (plan + queue; the broker call is captured), then each queued
+    `reminders_deliver_batch` task function, as the worker would."""
+    with mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async:
+        result = reminder_sweep(now=now)
+    swept = Swept(result=result, batches=queued_batches(apply_async))
+    assert sum(len(b) for b in swept.batches) == result.queued
+    for ids in swept.batches:
+        stats = tasks.reminders_deliver_batch(reminder_ids=ids)
+        swept.sent += stats["sent"]
+        swept.skipped += stats["skipped"]
+        swept.emails += stats["emails"]
+    return swept

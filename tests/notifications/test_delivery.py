@@ -1,9 +1,11 @@
 import datetime as dt
+from unittest import mock
 
 from django.core import mail
 from django.core.management import call_command
 
 from config.celery_app import app as celery_app
+from notifications import tasks
 from notifications.delivery import reminder_deliver
 from notifications.models import Notification
 from notifications.models import Reminder
@@ -33,7 +35,7 @@ def test_a_reminder_for_an_item_closed_meanwhile_is_not_sent(mailed):
 def test_users_without_an_email_address_still_get_the_in_app_notification(world):
     open_item(world, due=D(2026, 10, 9))
     with at(D(2026, 10, 12)):
-        call_command("reminders_sweep", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("reminders_sweep", "--send", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert mail.outbox == []
     note = Notification.objects.get()
     assert note.recipient == world.clerk
@@ -41,12 +43,23 @@ def test_users_without_an_email_address_still_get_the_in_app_notification(world)
     assert "办结期限：2026年10月9日（已逾期 3 天）" in note.body
 
 
-def test_the_command_reports_what_it_did(mailed, capsys):
+def test_the_command_plans_and_queues_and_sends_only_when_asked(mailed, capsys):
     open_item(mailed, due=D(2026, 10, 9))
-    with at(D(2026, 10, 12)):
+    with (
+        at(D(2026, 10, 12)),
+        mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async,
+    ):
         call_command("reminders_sweep")
     out = capsys.readouterr().out
-    assert "提醒扫描：2026-10-12（工作日），新增提醒 1 条，发送 1 条" in out
+    assert "提醒扫描：2026-10-12（工作日），新增提醒 1 条，排队发送 1 条（1 批）" in out
+    assert apply_async.call_count == 1
+    assert mail.outbox == []  # the worker sends, not the command
+    with at(D(2026, 10, 12), 9, 1):
+        call_command("reminders_sweep", "--send")
+    out = capsys.readouterr().out
+    assert "新增提醒 0 条，排队发送 0 条" in out
+    assert "本进程发送：发送 1 条" in out
+    assert len(mail.outbox) == 1
 
 
 def test_beat_runs_the_registered_sweep_every_15_minutes():
@@ -56,9 +69,14 @@ def test_beat_runs_the_registered_sweep_every_15_minutes():
     schedule = entry["schedule"]
     assert schedule.minute == {0, 15, 30, 45}
     assert schedule.hour == set(range(8, 19))
-    task = celery_app.tasks[entry["task"]]
-    assert task.acks_late is True
-    assert task.reject_on_worker_lost is True
+    for name in (entry["task"], tasks.reminders_deliver_batch.name, tasks.transition_notify.name):
+        task = celery_app.tasks[name]
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost is True
+    # a running batch is never queued again by the sweep: killed before it counts as stale
+    from notifications.services import REQUEUE_AFTER
+
+    assert tasks.reminders_deliver_batch.time_limit < REQUEUE_AFTER.total_seconds()
 
 
 def test_after_repeated_mail_failures_the_notice_goes_in_app_only(mailed):

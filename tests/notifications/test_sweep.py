@@ -1,11 +1,14 @@
 """The sweep across 2026 National Day (10-01..10-07 off, Saturday 10-10 a make-up working day)."""
 
 import datetime as dt
+from unittest import mock
 
 import chinese_calendar
 import pytest
 from django.core import mail
+from django.test import override_settings
 
+from notifications import tasks
 from notifications.models import Notification
 from notifications.models import Reminder
 from notifications.services import reminder_sweep
@@ -16,6 +19,8 @@ from replies.models import IssuedLetter
 from tests.factories import ReplyFactory
 from tests.notifications.conftest import at
 from tests.notifications.conftest import open_item
+from tests.notifications.conftest import queued_batches
+from tests.notifications.conftest import sweep
 
 S = AssignmentState
 K = Reminder.Kind
@@ -49,8 +54,8 @@ def test_reply_due_thresholds_follow_holidays_and_the_make_up_saturday(mailed):
     sent = []
     for day in [D(2026, 9, 30) + dt.timedelta(days=i) for i in range(13)]:  # 09-30 .. 10-12
         with at(day):
-            result = reminder_sweep()
-        sent.append((day, result.delivery.sent))
+            result = sweep()
+        sent.append((day, result.sent))
     # 09-30: 10-08, 10-09, 10-10 (Sat, make-up), 10-12 are left: 4 working days -> threshold 7.
     # (Counting Monday-Friday would give 8 and threshold 14.)
     # 10-08: 3 left -> 3.  10-10 (make-up Saturday): 1 left -> 1.  Nothing on days off.
@@ -73,9 +78,9 @@ def test_leaders_are_reminded_only_from_their_threshold_on(mailed):
     world.npc_session.save()
     a = open_item(world, due=D(2026, 10, 12))
     with at(D(2026, 9, 30)):
-        reminder_sweep()
+        sweep()
     with at(D(2026, 10, 8)):
-        reminder_sweep()
+        sweep()
     assert [m.to for m in mail.outbox] == [
         ["clerk@example.org"],
         ["clerk@example.org", "supervisor@example.org"],
@@ -87,12 +92,12 @@ def test_no_reminders_on_days_off_and_catch_up_after_the_holiday(mailed):
     world = mailed
     a = open_item(world, due=D(2026, 10, 9))  # 10-08 and 10-09 are the only working days left
     with at(D(2026, 10, 3)):
-        result = reminder_sweep()
+        result = sweep()
     assert result.workday is False
     assert Reminder.objects.count() == 0
     assert mail.outbox == []
     with at(D(2026, 10, 8)):
-        reminder_sweep()
+        sweep()
     assert reply_due_keys(a) == [("1", 1)]  # 30/14/7/3 were missed; only the current one is sent
 
 
@@ -103,7 +108,7 @@ def test_overdue_daily_on_working_days_then_escalated(mailed):
     world.npc_session.save()
     for day in [D(2026, 10, 10) + dt.timedelta(days=i) for i in range(6)]:  # 10-10 .. 10-15
         with at(day):
-            reminder_sweep()
+            sweep()
     overdue = list(
         Reminder.objects.filter(assignment=a, kind=K.OVERDUE)
         .order_by("key")
@@ -129,10 +134,10 @@ def test_overdue_stops_once_resolved(mailed):
     world = mailed
     a = open_item(world, due=D(2026, 10, 9))
     with at(D(2026, 10, 12)):
-        reminder_sweep()
+        sweep()
     type(a).objects.filter(pk=a.pk).update(state=S.ISSUED)
     with at(D(2026, 10, 13)):
-        reminder_sweep()
+        sweep()
     assert Reminder.objects.filter(assignment=a, kind=K.OVERDUE).count() == 1
 
 
@@ -151,7 +156,7 @@ def test_reassignment_window_and_co_unit_opinion(mailed):
     co.clerk = world.other_clerk
     co.save()
     with at(D(2026, 10, 8)):  # window ends 10-09: 1 working day left
-        reminder_sweep()
+        sweep()
     window = Reminder.objects.get(assignment=lead, kind=K.REASSIGNMENT_WINDOW)
     assert window.key == "2026-10-09"
     assert window.data["workdays"] == 1
@@ -177,7 +182,7 @@ def test_pending_extension_reminds_the_office_every_n_working_days(mailed):
     keys = []
     for day in (D(2026, 10, 8), D(2026, 10, 9), D(2026, 10, 10), D(2026, 10, 14)):
         with at(day):
-            reminder_sweep()
+            sweep()
         keys.append(
             sorted(Reminder.objects.filter(kind=K.EXTENSION_PENDING).values_list("key", flat=True))
         )
@@ -210,12 +215,12 @@ def test_feedback_not_recorded_reminds_the_office_once(mailed):
         cc_list=[],
     )
     with at(D(2026, 10, 9)):  # 14 days
-        reminder_sweep()
+        sweep()
     assert not Reminder.objects.filter(kind=K.FEEDBACK_MISSING).exists()
     with at(D(2026, 10, 12)):
-        reminder_sweep()
+        sweep()
     with at(D(2026, 10, 13)):
-        reminder_sweep()
+        sweep()
     reminder = Reminder.objects.get(kind=K.FEEDBACK_MISSING)
     assert told(reminder) == {world.cppcc.pk}
     assert "尚未登记满意度" in mail.outbox[-1].subject
@@ -227,16 +232,77 @@ def test_withdrawn_items_are_not_reminded(mailed):
     a.proposal.status = "withdrawn"
     a.proposal.save()
     with at(D(2026, 10, 12)):
-        reminder_sweep()
+        sweep()
     assert Reminder.objects.count() == 0
 
 
-def test_the_task_function_runs_the_sweep(mailed):
-    open_item(mailed, due=D(2026, 10, 9))
-    with at(D(2026, 10, 12)):
+def test_the_sweep_task_plans_and_queues_and_the_batch_task_sends(mailed):
+    items = [open_item(mailed, due=D(2026, 10, 9) - dt.timedelta(days=i)) for i in range(5)]
+    with (
+        at(D(2026, 10, 12)),
+        mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async,
+        override_settings(FUHAN_REMINDER_BATCH_SIZE=2),
+    ):
         result = reminders_sweep()
     assert result["workday"] is True
-    assert (result["planned"], result["sent"], result["emails"]) == (1, 1, 1)
+    assert (result["planned"], result["queued"], result["batches"]) == (5, 5, 3)
+    # the sweep itself sends nothing: every reminder is pending, queued, in ordered batches of 2
+    assert mail.outbox == []
+    assert Notification.objects.count() == 0
+    assert Reminder.objects.filter(sent_at__isnull=True, queued_at__isnull=False).count() == 5
+    batches = queued_batches(apply_async)
+    ids = sorted(Reminder.objects.values_list("pk", flat=True))
+    assert batches == [ids[0:2], ids[2:4], ids[4:5]]
+    assert tasks.reminders_deliver_batch(reminder_ids=batches[0]) == {
+        "sent": 2,
+        "skipped": 0,
+        "failed": 0,
+        "emails": 2,
+    }
+    for batch in batches[1:]:
+        tasks.reminders_deliver_batch(reminder_ids=batch)
+    assert len(mail.outbox) == 5
+    assert {n.assignment_id for n in Notification.objects.all()} == {a.pk for a in items}
+    # a redelivered batch (acks_late after a worker died) sends nothing again
+    assert tasks.reminders_deliver_batch(reminder_ids=batches[0])["sent"] == 0
+    assert len(mail.outbox) == 5
+
+
+def test_queued_reminders_whose_task_never_ran_are_queued_again_by_a_later_sweep(mailed):
+    open_item(mailed, due=D(2026, 10, 9))
+    with at(D(2026, 10, 12), 9, 0), mock.patch.object(tasks.reminders_deliver_batch, "apply_async"):
+        reminder_sweep()  # queued, but the task is lost (worker gone, queue purged)
+    with at(D(2026, 10, 12), 9, 5):
+        early = sweep()  # 5 minutes on: the first task may still be on its way
+    assert (early.planned, early.result.queued, early.sent) == (0, 0, 0)
+    with at(D(2026, 10, 12), 9, 15):
+        late = sweep()
+    assert (late.planned, late.result.queued, late.sent) == (0, 1, 1)
+    with at(D(2026, 10, 12), 9, 30):
+        assert sweep().result.queued == 0  # sent: never queued again
+    assert len(mail.outbox) == 1
+
+
+def test_a_broker_refusing_the_batches_leaves_them_for_the_next_sweep(mailed, caplog):
+    for i in range(3):
+        open_item(mailed, due=D(2026, 10, 9) - dt.timedelta(days=i))
+    with (
+        at(D(2026, 10, 12), 9, 0),
+        override_settings(FUHAN_REMINDER_BATCH_SIZE=2),
+        mock.patch.object(
+            tasks.reminders_deliver_batch,
+            "apply_async",
+            side_effect=[None, ConnectionRefusedError("拒绝连接")],
+        ),
+    ):
+        result = reminder_sweep()
+    assert (result.planned, result.queued, result.batches, result.not_queued) == (3, 2, 1, 1)
+    assert "提醒发送任务入队失败" in caplog.text
+    # the batch the broker refused is unmarked: the very next sweep queues it
+    assert Reminder.objects.filter(queued_at__isnull=True).count() == 1
+    with at(D(2026, 10, 12), 9, 1):
+        again = sweep()
+    assert (again.result.queued, again.sent) == (1, 1)
 
 
 @pytest.mark.parametrize("bad", [[0], ["7"], [True], "30,14", [300]])

@@ -17,7 +17,6 @@ from django_fsm_log.models import StateLog
 from notifications import tasks
 from notifications.models import Notification
 from notifications.models import Reminder
-from notifications.services import reminder_sweep
 from proposals import services as ps
 from proposals.models import Assignment
 from proposals.workflow import AssignmentState
@@ -27,6 +26,7 @@ from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
 from tests.notifications.conftest import broker
+from tests.notifications.conftest import sweep
 
 S = AssignmentState
 K = Reminder.Kind
@@ -186,7 +186,7 @@ def test_a_redelivered_task_sends_nothing_twice(mailed, django_capture_on_commit
     )
     assert tasks.transition_notify(**queued) == 1
     assert tasks.transition_notify(**queued) == 0
-    reminder_sweep()  # the sweep's catch-up finds the notice already sent
+    sweep()  # the sweep's catch-up finds the notice already sent
     assert len(mail.outbox) == 1
     assert Notification.objects.count() == 1
 
@@ -217,21 +217,64 @@ def test_a_mail_error_is_raised_for_retry_and_the_retry_sends_once(
     assert Notification.objects.count() == 1
 
 
-def test_sweep_task_retries_when_mail_fails(mailed):
+def test_batch_task_retries_when_mail_fails_and_sends_the_rest(mailed):
+    from tests.notifications.conftest import at
+    from tests.notifications.conftest import open_item
+
+    for i in range(3):
+        open_item(mailed, due=dt.date(2026, 10, 9) - dt.timedelta(days=i))
+    real_send = mail.EmailMessage.send
+    calls = []
+
+    def second_one_fails(message, *args, **kwargs):
+        calls.append(message.subject)
+        if len(calls) == 2:
+            raise OSError("拒绝连接")
+        return real_send(message, *args, **kwargs)
+
+    with at(dt.date(2026, 10, 12)):
+        with mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async:
+            tasks.reminders_sweep()
+        (call,) = apply_async.call_args_list
+        ids = call.kwargs["kwargs"]["reminder_ids"]
+        with (
+            mock.patch("django.core.mail.EmailMessage.send", second_one_fails),
+            pytest.raises(OSError, match="拒绝连接"),  # called directly, retry() re-raises
+        ):
+            tasks.reminders_deliver_batch(reminder_ids=ids)
+        failed = Reminder.objects.get(sent_at__isnull=True)
+        assert (failed.attempts, failed.last_error) == (1, "OSError: 拒绝连接")
+        assert len(mail.outbox) == 2  # the others went out and stay sent
+        result = tasks.reminders_deliver_batch(reminder_ids=ids)  # the retry: same ids
+    assert (result["sent"], result["failed"]) == (1, 0)
+    assert len(mail.outbox) == 3
+    assert Reminder.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_batch_task_schedules_a_retry_with_backoff_on_mail_errors(mailed):
+    from celery.exceptions import Retry
+
     from tests.notifications.conftest import at
     from tests.notifications.conftest import open_item
 
     open_item(mailed, due=dt.date(2026, 10, 9))
     with at(dt.date(2026, 10, 12)):
+        with mock.patch.object(tasks.reminders_deliver_batch, "apply_async"):
+            tasks.reminders_sweep()
+        ids = list(Reminder.objects.values_list("pk", flat=True))
+        task = tasks.reminders_deliver_batch
         with (
             mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("拒绝连接")),
-            pytest.raises(OSError, match="拒绝连接"),
+            mock.patch.object(task, "retry", side_effect=Retry("retry")) as retry,
         ):
-            tasks.reminders_sweep()
-        assert Reminder.objects.get().sent_at is None
-        result = tasks.reminders_sweep()
-    assert (result["planned"], result["sent"]) == (0, 1)
-    assert len(mail.outbox) == 1
+            task.push_request(retries=2, called_directly=False)
+            try:
+                with pytest.raises(Retry):
+                    task.run(reminder_ids=ids)
+            finally:
+                task.pop_request()
+    assert retry.call_args.kwargs["countdown"] == 120  # 30 s doubled per retry, at most 900
+    assert isinstance(retry.call_args.kwargs["exc"], OSError)
 
 
 def test_broker_down_the_page_still_works_and_the_sweep_sends_it_later(
@@ -258,8 +301,8 @@ def test_broker_down_the_page_still_works_and_the_sweep_sends_it_later(
     assert any("通知任务入队失败" in r.getMessage() for r in caplog.records)
     assert Reminder.objects.count() == 0
     assert mail.outbox == []
-    result = reminder_sweep()  # the next sweep finds the transition in the StateLog
-    assert result.planned == 1
+    result = sweep()  # the next sweep finds the transition in the StateLog and queues it
+    assert (result.planned, result.sent) == (1, 1)
     (message,) = mail.outbox
     assert message.to == ["supervisor@example.org"]
     assert Reminder.objects.get().data["late"] is True

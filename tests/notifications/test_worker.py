@@ -1,5 +1,6 @@
 """End to end with a real Celery worker (in a thread) on the real Redis at TEST_REDIS_URL:
-a transition notice queued on commit, and the beat task's sweep, each delivered by the worker."""
+a transition notice queued on commit, and the beat task's sweep, which queues a delivery batch
+that the worker then runs (sweep -> reminders_deliver_batch -> mail in the outbox)."""
 
 import datetime as dt
 import time
@@ -61,7 +62,8 @@ def test_worker_on_redis_sends_transition_notice_and_sweep_reminder(mailed):
                     assignment=drafting, kind=K.SUBMITTED, sent_at__isnull=False
                 ).exists()
             ), "工作进程未在 30 秒内发出提交审核通知"
-            # 2. the beat task, queued the way beat queues it
+            # 2. the beat task, queued the way beat queues it: it plans and queues a batch on
+            # the broker; the worker then runs the batch task, which sends
             reminders_sweep.apply_async()
             if calendar.is_workday(today):
                 assert wait_for(
@@ -69,6 +71,9 @@ def test_worker_on_redis_sends_transition_notice_and_sweep_reminder(mailed):
                         assignment=overdue, kind=K.OVERDUE, sent_at__isnull=False
                     ).exists()
                 ), "工作进程未在 30 秒内发出逾期提醒"
+                reminder = Reminder.objects.get(assignment=overdue, kind=K.OVERDUE)
+                assert reminder.queued_at is not None
+                assert reminder.queued_at <= reminder.sent_at
     submitted = [m for m in mail.outbox if m.subject.startswith("【待审核】")]
     assert [m.to for m in submitted] == [["supervisor@example.org"]]
     if calendar.is_workday(today):

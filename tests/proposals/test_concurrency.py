@@ -1,11 +1,9 @@
 """Real concurrency on PostgreSQL: threads with their own connections race for the same rows."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
-from django.db import connections
 from django_fsm_log.models import StateLog
 
 from proposals import services as ps
@@ -14,6 +12,7 @@ from proposals.models import Assignment
 from proposals.workflow import AssignmentState
 from replies import services as rs
 from replies.models import IssuedLetter
+from tests.concurrency import race as race_all
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
@@ -29,25 +28,8 @@ pytestmark = [
 
 
 def race(calls):
-    """Start every call at the same moment; return (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except ApplicationError as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+    """Start every call at the same moment; return (results, refusals)."""
+    return race_all(calls, expected=(ApplicationError,))
 
 
 def test_two_concurrent_approvals_exactly_one_succeeds(world):
