@@ -249,6 +249,22 @@ def _actor_name(user: Any) -> str:
     return "系统" if user is None else person_name(user)
 
 
+def _by_actor_and_dates(qs: QuerySet[Any], filters: AuditFilters, *, actor: str, at: str) -> Any:
+    """The audit filters shared by state changes and other writes: who (user name or the Chinese
+    name, kept whole in first_name) and when (local calendar days)."""
+    if filters.actor:
+        qs = qs.filter(
+            Q(**{f"{actor}__username__icontains": filters.actor})
+            | Q(**{f"{actor}__first_name__icontains": filters.actor})
+            | Q(**{f"{actor}__last_name__icontains": filters.actor})
+        )
+    if filters.date_from:
+        qs = qs.filter(**{f"{at}__gte": _day_bounds(filters.date_from, end=False)})
+    if filters.date_to:
+        qs = qs.filter(**{f"{at}__lt": _day_bounds(filters.date_to, end=True)})
+    return qs
+
+
 def _day_bounds(day: dt.date, *, end: bool) -> dt.datetime:
     moment = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time.min)
     return timezone.make_aware(moment)
@@ -270,18 +286,7 @@ def _audit_querysets(
         ).select_related("by")
         if filters.body or filters.bureau:
             logs = logs.filter(object_id__in=assignments.values("pk"))
-        if filters.actor:
-            logs = logs.filter(
-                Q(by__username__icontains=filters.actor)
-                | Q(
-                    by__last_name__icontains=filters.actor[:1],
-                    by__first_name__icontains=filters.actor[1:],
-                )
-            )
-        if filters.date_from:
-            logs = logs.filter(timestamp__gte=_day_bounds(filters.date_from, end=False))
-        if filters.date_to:
-            logs = logs.filter(timestamp__lt=_day_bounds(filters.date_to, end=True))
+        logs = _by_actor_and_dates(logs, filters, actor="by", at="timestamp")
         logs = logs.order_by("-timestamp", "-pk")
     if filters.kind in ("", "event"):
         events = AuditEvent.objects.select_related(
@@ -291,18 +296,7 @@ def _audit_querysets(
             events = events.filter(proposal__session__body=filters.body)
         if filters.bureau:
             events = events.filter(assignment__bureau_id=filters.bureau)
-        if filters.actor:
-            events = events.filter(
-                Q(actor__username__icontains=filters.actor)
-                | Q(
-                    actor__last_name__icontains=filters.actor[:1],
-                    actor__first_name__icontains=filters.actor[1:],
-                )
-            )
-        if filters.date_from:
-            events = events.filter(created_at__gte=_day_bounds(filters.date_from, end=False))
-        if filters.date_to:
-            events = events.filter(created_at__lt=_day_bounds(filters.date_to, end=True))
+        events = _by_actor_and_dates(events, filters, actor="actor", at="created_at")
         events = events.order_by("-created_at", "-pk")
     return logs, events
 

@@ -122,6 +122,10 @@ def test_audit_filters(world, client):
     assert [e.action for e in entries] == ["修改承办信息"]
     entries = client.get(reverse("office:audit"), {"actor": "other_clerk"}).context["entries"]
     assert [e.bureau for e in entries] == ["区商务局"]
+    # By the Chinese name the office knows the clerk by (kept whole, surname first).
+    name = world.other_clerk.first_name
+    entries = client.get(reverse("office:audit"), {"actor": name}).context["entries"]
+    assert [(e.action, e.bureau) for e in entries] == [("签收", "区商务局")]
 
 
 def test_contact_recorded_by_own_clerk_only(world, client):
