@@ -37,6 +37,7 @@ from proposals.exceptions import ApplicationError
 from proposals.models import Assignment
 from proposals.models import Bureau
 from proposals.models import Proposal
+from proposals.models import person_name
 from proposals.security import blocked_message
 from proposals.security import client_ip
 from proposals.security import login_is_blocked
@@ -199,7 +200,7 @@ class AssignmentOutput(serializers.Serializer):
         return a.days_overdue(timezone.localdate())
 
     def get_clerk(self, a: Assignment) -> str:
-        return (a.clerk.get_full_name() or a.clerk.username) if a.clerk else ""
+        return person_name(a.clerk) if a.clerk else ""
 
     def get_web_url(self, a: Assignment) -> str:
         return reverse("proposals:assignment", args=[a.pk])

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,12 @@ from proposals.workflow import AssignmentState
 from proposals.workflow import AssignmentWorkflow
 from proposals.workflow import ExtensionState
 from proposals.workflow import ExtensionWorkflow
+
+
+def person_name(user: Any) -> str:
+    """楼伟荣, not 伟荣 楼 (Django's get_full_name is "first last"); the username when no name
+    is recorded."""
+    return f"{user.last_name}{user.first_name}".strip() or user.username
 
 
 class BaseModel(models.Model):
@@ -131,7 +138,7 @@ class Staff(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.username}（{self.get_role_display()}）"
+        return f"{person_name(self.user)}（{self.get_role_display()}）"
 
     @property
     def is_bureau_staff(self) -> bool:

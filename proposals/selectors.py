@@ -18,6 +18,7 @@ from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
 from proposals.models import Staff
+from proposals.models import person_name
 from proposals.workflow import COMMENT_REQUIRED
 from proposals.workflow import TRANSITION_LABELS
 from proposals.workflow import AssignmentState
@@ -104,7 +105,7 @@ class HistoryEntry:
 def _name(user: Any) -> str:
     if user is None:
         return "系统"
-    return user.get_full_name() or user.username
+    return person_name(user)
 
 
 def assignment_history(*, assignment: Assignment) -> list[HistoryEntry]:
@@ -145,8 +146,3 @@ def due_label(*, assignment: Assignment, today: dt.date | None = None) -> str:
     if assignment.due_date == today:
         return "今日到期"
     return f"{calendar.workdays_between(today, assignment.due_date)} 个工作日后到期"
-
-
-def person_name(user: Any) -> str:
-    """楼伟荣, not 伟荣 楼; the username when no name is recorded."""
-    return f"{user.last_name}{user.first_name}".strip() or user.username

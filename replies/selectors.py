@@ -10,6 +10,7 @@ from proposals.exceptions import AccessDenied
 from proposals.exceptions import ApplicationError
 from proposals.models import Session
 from proposals.models import Staff
+from proposals.models import person_name
 from proposals.selectors import assignment_get_visible
 from proposals.selectors import assignment_list_visible
 from proposals.selectors import staff_of
@@ -33,7 +34,7 @@ def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:
         reply = Reply(
             assignment=assignment,
             leader_name=assignment.leader_name,
-            clerk_name=clerk.get_full_name() if clerk else "",
+            clerk_name=person_name(clerk) if clerk else "",
             phone=assignment.phone,
             cc_list=list(assignment.proposal.session.default_cc),
         )

@@ -17,6 +17,7 @@ from proposals.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
+from proposals.models import person_name
 from proposals.services import assignment_run_transition
 from proposals.services import audit
 from proposals.validation import clean_text
@@ -58,7 +59,7 @@ def reply_get_or_create_draft(*, assignment: Assignment) -> Reply:
         reply = Reply.objects.create(
             assignment=assignment,
             leader_name=assignment.leader_name,
-            clerk_name=(clerk.get_full_name() if clerk else ""),
+            clerk_name=(person_name(clerk) if clerk else ""),
             phone=assignment.phone,
             cc_list=list(assignment.proposal.session.default_cc),
         )

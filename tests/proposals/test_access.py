@@ -251,3 +251,15 @@ def test_draft_with_script_is_refused_and_changes_nothing(client, world, item):
             clerk_name="b",
             phone="1",
         )
+
+
+def test_names_read_surname_first_wherever_they_show(client, world, item):
+    from proposals.models import person_name
+
+    world.clerk.first_name, world.clerk.last_name = "伟荣", "楼"
+    world.clerk.save()
+    assert person_name(world.clerk) == "楼伟荣"
+    client.force_login(world.clerk)
+    page = client.get(reverse("proposals:assignment", kwargs={"assignment_id": item.pk}))
+    assert "楼伟荣" in page.content.decode()
+    assert "伟荣 楼" not in page.content.decode()

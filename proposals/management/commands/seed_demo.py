@@ -21,6 +21,7 @@ from proposals.models import Office
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
+from proposals.models import person_name
 from replies import services as rs
 from replies.models import DocumentCounter
 from replies.policies import policy_documents_load_demo
@@ -172,7 +173,7 @@ class Command(BaseCommand):
         ps.assignment_update_contacts(
             assignment_id=a.pk,
             actor=clerk,
-            leader_name=leader.get_full_name(),
+            leader_name=person_name(leader),
             phone=clerk.staff.phone,
         )
         ps.assignment_start_drafting(assignment_id=a.pk, actor=clerk)
@@ -185,8 +186,8 @@ class Command(BaseCommand):
                 actor=clerk,
                 body=body,
                 answer_class=answer_class,
-                leader_name=leader.get_full_name(),
-                clerk_name=clerk.get_full_name(),
+                leader_name=person_name(leader),
+                clerk_name=person_name(clerk),
                 phone=clerk.staff.phone,
             )
         else:
@@ -194,7 +195,7 @@ class Command(BaseCommand):
                 assignment_id=a.pk,
                 actor=clerk,
                 body=body,
-                leader_name=leader.get_full_name(),
+                leader_name=person_name(leader),
                 phone=clerk.staff.phone,
             )
 
@@ -216,7 +217,7 @@ class Command(BaseCommand):
                 ps.assignment_update_contacts(
                     assignment_id=a.pk,
                     actor=clerk,
-                    leader_name=leader.get_full_name(),
+                    leader_name=person_name(leader),
                     phone=clerk.staff.phone,
                 )
                 ps.assignment_start_drafting(assignment_id=a.pk, actor=clerk)

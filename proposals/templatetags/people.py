@@ -1,0 +1,13 @@
+from typing import Any
+
+from django import template
+
+from proposals.models import person_name
+
+register = template.Library()
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user's Chinese name as written (楼伟荣); empty for no user."""
+    return person_name(user) if user else ""
