@@ -78,3 +78,35 @@ def edit_with_preview(page, edit):
     frame = page.frame(name="preview-frame")
     with frame.expect_navigation(wait_until="load"):
         edit()
+
+
+def show_pdf_in_frame(page, pdf: bytes, frame_selector: str = "#preview-frame") -> None:
+    """For the README screenshot only: headless Chromium paints a PDF frame as an empty grey box,
+    where a desktop browser shows the page. Put page 1 of the very PDF the frame received,
+    rasterised by pdftoppm, into the frame so the picture shows what a clerk sees."""
+    import base64
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "preview.pdf").write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-singlefile", "preview.pdf", "page1"],  # noqa: S607
+            cwd=tmp,
+            check=True,
+        )
+        png = (Path(tmp) / "page1.png").read_bytes()
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
+    page.evaluate(
+        """([sel, src]) => {
+            const frame = document.querySelector(sel);
+            frame.srcdoc = `<body style="margin:0;background:#525659;text-align:center">
+              <img src="${src}" style="max-width:96%;margin:12px auto"></body>`;
+        }""",
+        [frame_selector, src],
+    )
+    page.wait_for_function(
+        "sel => document.querySelector(sel).contentDocument?.querySelector('img')?.complete",
+        arg=frame_selector,
+    )

@@ -7,6 +7,7 @@ Set FUHAN_SCREENSHOTS=1 to refresh docs/editor.png and docs/review.png (the READ
 otherwise the screenshots go to pytest's tmp_path."""
 
 import datetime as dt
+import os
 import re
 
 from django.utils import timezone
@@ -15,6 +16,8 @@ from proposals import services as ps
 from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 from replies.models import Reply
+from replies.pdf import letter_context_from_reply
+from replies.pdf import render_letter_pdf
 from replies.policies import policy_documents_load_demo
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
@@ -26,6 +29,7 @@ from tests.flows.browsing import body_lines
 from tests.flows.browsing import edit_with_preview
 from tests.flows.browsing import open_editor
 from tests.flows.browsing import press
+from tests.flows.browsing import show_pdf_in_frame
 
 # The fixtures `browser` and `shots` (and the ORM switch Playwright needs) are in conftest.py.
 DEMO = ROOT / "proposals" / "demo"
@@ -127,6 +131,12 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
             )
         assert preview.value.status == 200
         assert preview.value.headers["content-type"] == "application/pdf"
+        if os.environ.get("FUHAN_SCREENSHOTS") == "1":
+            # The same renderer the preview endpoint runs, on the text now in the editor.
+            reply = Reply.objects.get(assignment=a)
+            text = page.locator("#id_body").input_value()
+            pdf = render_letter_pdf(letter_context_from_reply(reply, body=text), draft=True)
+            show_pdf_in_frame(page, pdf)
     page.screenshot(path=str(shots / "editor.png"), full_page=True)
     page.click("button[value=back]")
     page.wait_for_selector("text=草稿已保存")
