@@ -1,6 +1,6 @@
 """The handling workflow, declared once: states, transitions, conditions and who may take them.
 
-Transition bodies are empty on purpose. Services (proposals/services.py, replies/services.py)
+Transition bodies are empty on purpose. Services (proposals/services/, replies/services.py)
 lock, run the transition, save, write the audit row and queue side effects on commit.
 """
 

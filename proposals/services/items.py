@@ -1,0 +1,184 @@
+"""Registering items (交办), their due dates, withdrawal (撤回) and merging (并案)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError
+from django.db import transaction
+
+from proposals import calendar
+from proposals.exceptions import ApplicationError
+from proposals.models import Assignment
+from proposals.models import AuditEvent
+from proposals.models import Bureau
+from proposals.models import Proposal
+from proposals.models import Session
+from proposals.services.common import _require_office
+from proposals.services.common import audit
+from proposals.validation import clean_text
+from proposals.workflow import AssignmentState
+
+S = AssignmentState
+
+
+# --- due dates -------------------------------------------------------------------------------
+
+
+def assignment_due_dates(
+    *, session: Session, role: str, assigned_date: dt.date, is_complex: bool
+) -> tuple[dt.date, dt.date]:
+    """(due date, last day to ask for reassignment) under the session's policy."""
+    if role == Assignment.Role.CO_UNIT:
+        months = session.co_unit_opinion_months
+    else:
+        months = session.complex_period_months if is_complex else session.reply_period_months
+    due = calendar.add_months(assigned_date, months)
+    window = calendar.add_workdays(assigned_date, session.reassignment_window_workdays)
+    return due, window
+
+
+def _assignment_new(
+    *, proposal: Proposal, bureau: Bureau, role: str, assigned_date: dt.date
+) -> Assignment:
+    due, window = assignment_due_dates(
+        session=proposal.session,
+        role=role,
+        assigned_date=assigned_date,
+        is_complex=proposal.is_complex,
+    )
+    assignment = Assignment(
+        proposal=proposal,
+        bureau=bureau,
+        role=role,
+        assigned_date=assigned_date,
+        due_date=due,
+        reassignment_deadline=window,
+    )
+    assignment.full_clean(exclude=["state"])
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def proposal_register(
+    *,
+    session: Session,
+    number: int,
+    title: str,
+    lead_proposer: str,
+    assigned_date: dt.date,
+    lead_bureaus: Sequence[Bureau],
+    co_bureaus: Sequence[Bureau] = (),
+    signer_count: int = 1,
+    cosigners: str = "",
+    is_collective: bool = False,
+    is_key: bool = False,
+    is_complex: bool = False,
+    content: str = "",
+    actor: Any,
+) -> Proposal:
+    """Register an item and assign it (交办) to its lead unit(s) and co-units in one step."""
+    _require_office(actor=actor, session=session)
+    if number < 1:
+        raise ApplicationError("编号必须是正整数")
+    if signer_count < 1:
+        raise ApplicationError("提出人数至少为 1")
+    if not lead_bureaus:
+        raise ApplicationError("至少需要一个主办单位")
+    overlap = {b.pk for b in lead_bureaus} & {b.pk for b in co_bureaus}
+    if overlap:
+        raise ApplicationError("同一单位不能既是主办单位又是协办单位")
+    if Proposal.objects.filter(session=session, number=number).exists():
+        raise ApplicationError(f"{session.name}第{number}号已存在，编号不能重复")
+    proposal = Proposal(
+        session=session,
+        number=number,
+        title=clean_text(title, label="标题", required=True, max_length=200),
+        lead_proposer=clean_text(lead_proposer, label="领衔人", required=True, max_length=100),
+        signer_count=signer_count,
+        cosigners=clean_text(cosigners, label="附议人"),
+        is_collective=is_collective,
+        is_key=is_key,
+        is_complex=is_complex,
+        content=clean_text(content, label="内容"),
+        assigned_date=assigned_date,
+    )
+    proposal.full_clean()
+    try:
+        with transaction.atomic():
+            proposal.save()
+    except IntegrityError as exc:  # a concurrent registration of the same number
+        raise ApplicationError(f"{session.name}第{number}号已存在，编号不能重复") from exc
+    for role, bureaus in (
+        (Assignment.Role.LEAD, lead_bureaus),
+        (Assignment.Role.CO_UNIT, co_bureaus),
+    ):
+        for bureau in bureaus:
+            _assignment_new(
+                proposal=proposal, bureau=bureau, role=role, assigned_date=assigned_date
+            )
+    audit(
+        proposal=proposal,
+        actor=actor,
+        verb=AuditEvent.Verb.REGISTERED,
+        message="主办：{}；协办：{}".format(
+            "、".join(b.short_name for b in lead_bureaus),
+            "、".join(b.short_name for b in co_bureaus) or "无",
+        ),
+    )
+    return proposal
+
+
+# --- withdrawal and merging (撤回 / 并案) ---------------------------------------------------
+
+
+def _proposal_for_office(*, proposal_id: int, actor: Any) -> Proposal:
+    proposal = Proposal.objects.select_for_update().select_related("session").get(pk=proposal_id)
+    _require_office(actor=actor, session=proposal.session)
+    if proposal.status != Proposal.Status.ACTIVE:
+        raise ApplicationError(f"该事项已{proposal.get_status_display()}")
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal:
+    """The proposer withdraws the item: handling stops, statistics leave it out."""
+    proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
+    proposal.status_reason = clean_text(reason, label="撤回理由", required=True, max_length=2000)
+    proposal.status = Proposal.Status.WITHDRAWN
+    proposal.save(update_fields=["status", "status_reason", "updated_at"])
+    audit(
+        proposal=proposal,
+        actor=actor,
+        verb=AuditEvent.Verb.WITHDRAWN,
+        message=proposal.status_reason,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: str = "") -> Proposal:
+    """并案: the item is answered together with another item of the same session."""
+    proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
+    target = Proposal.objects.filter(session=proposal.session, number=into_number).first()
+    if target is None:
+        raise ApplicationError(f"{proposal.session.name}没有第{into_number}号")
+    if target.pk == proposal.pk:
+        raise ApplicationError("不能并入事项自身")
+    if target.status != Proposal.Status.ACTIVE:
+        raise ApplicationError(f"第{into_number}号已{target.get_status_display()}，不能并入")
+    proposal.status = Proposal.Status.MERGED
+    proposal.merged_into = target
+    proposal.status_reason = clean_text(reason, label="并案说明", max_length=2000)
+    proposal.save(update_fields=["status", "merged_into", "status_reason", "updated_at"])
+    audit(
+        proposal=proposal,
+        actor=actor,
+        verb=AuditEvent.Verb.MERGED,
+        message="：".join(filter(None, [f"并入第{into_number}号", proposal.status_reason])),
+        data={"into": target.pk},
+    )
+    return proposal
