@@ -9,9 +9,6 @@ from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Proposal
 from proposals.models import Session
-from proposals.workflow import AssignmentState
-
-S = AssignmentState
 
 
 def audit(

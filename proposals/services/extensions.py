@@ -18,10 +18,6 @@ from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
 from proposals.services.common import audit
 from proposals.validation import clean_text
-from proposals.workflow import AssignmentState
-
-S = AssignmentState
-
 
 # --- extensions -------------------------------------------------------------------------------
 

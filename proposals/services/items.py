@@ -19,10 +19,6 @@ from proposals.models import Session
 from proposals.services.common import _require_office
 from proposals.services.common import audit
 from proposals.validation import clean_text
-from proposals.workflow import AssignmentState
-
-S = AssignmentState
-
 
 # --- due dates -------------------------------------------------------------------------------
 
