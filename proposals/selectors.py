@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists
+from django.db.models import OuterRef
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -55,7 +57,11 @@ def assignment_inbox(*, user: Any) -> QuerySet[Assignment]:
     visible = assignment_list_visible(user=user)
     if staff is None:
         return visible.none()
-    visible = visible.filter(proposal__status="active")  # withdrawn or merged: nothing to do
+    visible = visible.filter(proposal__status="active").annotate(  # withdrawn/merged: no work
+        has_pending_extension=Exists(
+            ExtensionRequest.objects.filter(assignment=OuterRef("pk"), state="pending")
+        )
+    )
     if staff.role == Staff.Role.CLERK:
         states = [S.ASSIGNED, S.ACCEPTED, S.DRAFTING, S.APPROVED, S.ISSUED]
         return visible.filter(state__in=states).exclude(state=S.ISSUED, role="co_unit")
@@ -73,6 +79,32 @@ def assignment_inbox(*, user: Any) -> QuerySet[Assignment]:
         )
         .distinct()
     )
+
+
+def inbox_task(*, assignment: Assignment, staff: Staff | None) -> str:
+    """Why the item is in this user's inbox: the next thing to do (待办事项)."""
+    a = assignment
+    if staff is None:
+        return ""
+    if staff.role == Staff.Role.OFFICE:
+        if staff.office.kind == "supervision":
+            return "督办逾期事项"
+        if a.state == S.REASSIGNMENT_REQUESTED:
+            return "审批调整申请"
+        if getattr(a, "has_pending_extension", False):
+            return "审批延期申请"
+        return "登记满意度" if a.state in S.replied() else ""
+    if staff.role == Staff.Role.SUPERVISOR:
+        tasks = {S.IN_REVIEW: "审核签批", S.APPROVED: "印发复函", S.ASSIGNED: "签收"}
+        return tasks.get(a.state, "")
+    tasks = {
+        S.ASSIGNED: "签收或申请调整",
+        S.ACCEPTED: "开始办理",
+        S.DRAFTING: "起草协办意见" if not a.is_lead else "起草复函",
+        S.APPROVED: "送出协办意见" if not a.is_lead else "印发复函",
+        S.ISSUED: "抄送",
+    }
+    return tasks.get(a.state, "")
 
 
 @dataclass(frozen=True)

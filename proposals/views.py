@@ -54,12 +54,16 @@ def run_service(
 def inbox(request: HttpRequest) -> HttpResponse:
     items = list(selectors.assignment_inbox(user=request.user)[:200])
     today = timezone.localdate()
-    rows = [(a, selectors.due_label(assignment=a, today=today)) for a in items]
-    return render(
-        request,
-        "proposals/inbox.html",
-        {"rows": rows, "staff": selectors.staff_of(request.user), "today": today},
-    )
+    staff = selectors.staff_of(request.user)
+    rows = [
+        (
+            a,
+            selectors.due_label(assignment=a, today=today),
+            selectors.inbox_task(assignment=a, staff=staff),
+        )
+        for a in items
+    ]
+    return render(request, "proposals/inbox.html", {"rows": rows, "staff": staff, "today": today})
 
 
 @login_required
