@@ -17,6 +17,7 @@ from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
 from proposals.services.common import audit
+from proposals.services.common import transition_guard
 from proposals.validation import clean_text
 
 # --- extensions -------------------------------------------------------------------------------
@@ -81,11 +82,13 @@ def _extension_decide(
                 "assignment__proposal__session"
             ).get(pk=extension_id)
             method = getattr(extension, name)
-            spec = method._django_fsm.get_transition(extension.state)
-            if spec is None:
-                raise TransitionError(f"该延期申请已{extension.get_state_display()}")
-            if not spec.has_perm(extension, actor):
-                raise AccessDenied("只有交办机构可以审批延期")
+            transition_guard(
+                method,
+                actor,
+                state_error=f"该延期申请已{extension.get_state_display()}",
+                denied="只有交办机构可以审批延期",
+                fallback="暂不能审批该延期申请",
+            )
             method(by=actor, description=comment or None)
             extension.decided_by = actor
             extension.decided_at = timezone.now()

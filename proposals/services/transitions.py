@@ -19,10 +19,10 @@ from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
 from proposals.services.common import audit
+from proposals.services.common import transition_guard
 from proposals.services.items import _assignment_new
 from proposals.validation import clean_text
 from proposals.workflow import COMMENT_REQUIRED
-from proposals.workflow import CONDITION_MESSAGES
 from proposals.workflow import TRANSITION_LABELS
 from proposals.workflow import AssignmentState
 
@@ -54,14 +54,13 @@ def assignment_run_transition(
                 pk=assignment_id
             )
             method = getattr(assignment, transition)
-            spec = method._django_fsm.get_transition(assignment.state)
-            if spec is None:
-                raise TransitionError(f"当前状态为“{assignment.get_state_display()}”，不能{label}")
-            if not spec.has_perm(assignment, actor):
-                raise AccessDenied(f"您无权对该事项执行“{label}”")
-            for condition in spec.conditions:
-                if not condition(assignment):
-                    raise TransitionError(CONDITION_MESSAGES.get(condition, f"暂不能{label}"))
+            transition_guard(
+                method,
+                actor,
+                state_error=f"当前状态为“{assignment.get_state_display()}”，不能{label}",
+                denied=f"您无权对该事项执行“{label}”",
+                fallback=f"暂不能{label}",
+            )
             method(by=actor, description=comment or None)
             if before_save is not None:
                 before_save(assignment)
