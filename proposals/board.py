@@ -25,6 +25,7 @@ from proposals.models import Staff
 from proposals.selectors import assignment_list_visible
 from proposals.selectors import person_name
 from proposals.selectors import staff_of
+from proposals.validation import parse_date
 from proposals.workflow import TRANSITION_LABELS
 from proposals.workflow import AssignmentState
 from replies.models import Reply
@@ -216,10 +217,7 @@ class AuditFilters:
     @classmethod
     def from_query(cls, params: Mapping[str, Any]) -> AuditFilters:
         def date(name: str) -> dt.date | None:
-            try:
-                return dt.date.fromisoformat(params.get(name) or "")
-            except ValueError:
-                return None
+            return parse_date(params.get(name))
 
         body = params.get("body", "")
         kind = params.get("kind", "")

@@ -3,7 +3,6 @@ and the clerk's contact record. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from proposals.exceptions import AccessDenied
 from proposals.exceptions import ApplicationError
 from proposals.models import Body
 from proposals.models import Session
+from proposals.validation import parse_date
 from proposals.views import _visible
 from proposals.views import run_service
 from proposals.workflow import AssignmentState
@@ -226,9 +226,8 @@ def audit_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def contact_record(request: HttpRequest, assignment_id: int) -> HttpResponse:
     _visible(request, assignment_id)
-    try:
-        contacted_on = dt.date.fromisoformat(request.POST.get("contacted_on", ""))
-    except ValueError:
+    contacted_on = parse_date(request.POST.get("contacted_on"))
+    if contacted_on is None:
         messages.error(request, "请填写沟通日期（格式：2026-03-15）")
         return redirect("proposals:assignment", assignment_id=assignment_id)
     return run_service(

@@ -1,5 +1,6 @@
 """Checks on text that users type. Nothing here writes; callers raise before any change."""
 
+import datetime as dt
 import re
 
 from proposals.exceptions import ApplicationError
@@ -20,3 +21,11 @@ def clean_text(
     if max_length and len(text) > max_length:
         raise ApplicationError(f"{label}不能超过 {max_length} 个字符（现为 {len(text)} 个）")
     return text
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """A date typed into a form or query string (2026-03-15); None when empty or malformed."""
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None

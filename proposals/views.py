@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from proposals.exceptions import AccessDenied
 from proposals.exceptions import ApplicationError
 from proposals.models import Bureau
 from proposals.models import ExtensionRequest
+from proposals.validation import parse_date
 from proposals.workflow import AssignmentState
 from proposals.workflow import is_handling_office
 
@@ -178,18 +178,11 @@ def assignment_reassign(request: HttpRequest, assignment_id: int) -> HttpRespons
     )
 
 
-def _parse_date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 @require_POST
 def extension_request(request: HttpRequest, assignment_id: int) -> HttpResponse:
     _visible(request, assignment_id)
-    due = _parse_date(request.POST.get("requested_due_date", ""))
+    due = parse_date(request.POST.get("requested_due_date", ""))
     if due is None:
         messages.error(request, "请填写申请延至的日期（格式：2026-12-31）")
         return redirect("proposals:assignment", assignment_id=assignment_id)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from proposals.exceptions import AccessDenied
 from proposals.exceptions import ApplicationError
+from proposals.validation import parse_date
 from proposals.views import _visible
 from proposals.views import run_service
 from proposals.workflow import is_bureau_clerk
@@ -114,10 +114,7 @@ def issue(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_POST
 def feedback(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _visible(request, assignment_id)
-    try:
-        feedback_date = dt.date.fromisoformat(request.POST.get("feedback_date") or "")
-    except ValueError:
-        feedback_date = None
+    feedback_date = parse_date(request.POST.get("feedback_date"))
     return run_service(
         request,
         assignment.pk,
