@@ -16,6 +16,7 @@ from proposals.models import AuditEvent
 from proposals.models import ContactEvent
 from proposals.services import audit
 from proposals.validation import clean_text
+from proposals.workflow import is_bureau_clerk
 
 
 @transaction.atomic
@@ -32,8 +33,7 @@ def assignment_record_contact(
         assignment = Assignment.objects.select_related("proposal").get(pk=assignment_id)
     except Assignment.DoesNotExist as exc:
         raise AccessDenied("事项不存在或您无权查看") from exc
-    staff = getattr(actor, "staff", None)
-    if not (staff and staff.role == "clerk" and staff.bureau_id == assignment.bureau_id):
+    if not is_bureau_clerk(assignment, actor):
         raise AccessDenied("只有本单位承办人可以登记面商情况")
     if method not in ContactEvent.Method.values:
         raise ApplicationError("请选择沟通方式：当面商谈、电话沟通、实地走访或其他方式")

@@ -32,6 +32,7 @@ from proposals.models import Session
 from proposals.services import audit
 from proposals.services import proposal_register
 from proposals.validation import clean_text
+from proposals.workflow import staff_of
 
 # Column headers of the assignment list, in the order of the template.
 COL_SESSION = "会议"
@@ -140,7 +141,7 @@ class ImportResult:
 
 def import_office_body(*, actor: Any) -> str:
     """The body ("npc" / "cppcc") whose items this user may import; AccessDenied otherwise."""
-    staff = getattr(actor, "staff", None) if getattr(actor, "is_authenticated", False) else None
+    staff = staff_of(actor)
     if staff and staff.role == "office" and staff.office.kind in ("npc", "cppcc"):
         return staff.office.kind
     raise AccessDenied("只有区人大常委会办公室或区政协办公室可以导入交办清单")

@@ -24,14 +24,9 @@ from proposals.models import person_name
 from proposals.workflow import COMMENT_REQUIRED
 from proposals.workflow import TRANSITION_LABELS
 from proposals.workflow import AssignmentState
+from proposals.workflow import staff_of
 
 S = AssignmentState
-
-
-def staff_of(user: Any) -> Staff | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return getattr(user, "staff", None)
 
 
 def assignment_list_visible(*, user: Any) -> QuerySet[Assignment]:

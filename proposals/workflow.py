@@ -53,28 +53,29 @@ S = AssignmentState
 # --- who may act -------------------------------------------------------------------------------
 
 
-def _staff(user: Any) -> Any:
+def staff_of(user: Any) -> Any:
+    """The user's Staff row (bureau or office), or None for anonymous users and users without."""
     return getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
 
 
 def is_bureau_member(instance: Assignment, user: Any) -> bool:
-    staff = _staff(user)
+    staff = staff_of(user)
     return bool(staff and staff.is_bureau_staff and staff.bureau_id == instance.bureau_id)
 
 
 def is_bureau_clerk(instance: Assignment, user: Any) -> bool:
-    staff = _staff(user)
+    staff = staff_of(user)
     return bool(is_bureau_member(instance, user) and staff.role == "clerk")
 
 
 def is_bureau_supervisor(instance: Assignment, user: Any) -> bool:
-    staff = _staff(user)
+    staff = staff_of(user)
     return bool(is_bureau_member(instance, user) and staff.role == "supervisor")
 
 
 def is_handling_office(instance: Assignment, user: Any) -> bool:
     """The NPC office for 建议, the CPPCC office for 提案 (the supervision office only reads)."""
-    staff = _staff(user)
+    staff = staff_of(user)
     return bool(
         staff and staff.role == "office" and staff.office.kind == instance.proposal.session.body
     )

@@ -11,6 +11,7 @@ from proposals.models import AuditEvent
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.workflow import CONDITION_MESSAGES
+from proposals.workflow import staff_of
 
 
 def audit(
@@ -33,7 +34,7 @@ def audit(
 
 
 def _require_office(*, actor: Any, session: Session) -> None:
-    staff = getattr(actor, "staff", None)
+    staff = staff_of(actor)
     if not (staff and staff.role == "office" and staff.office.kind == session.body):
         raise AccessDenied(f"只有{session.get_body_display()}交办机构可以登记和交办")
 

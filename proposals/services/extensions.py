@@ -19,6 +19,7 @@ from proposals.models import ExtensionRequest
 from proposals.services.common import audit
 from proposals.services.common import transition_guard
 from proposals.validation import clean_text
+from proposals.workflow import is_bureau_member
 
 # --- extensions -------------------------------------------------------------------------------
 
@@ -41,8 +42,7 @@ def extension_request(
         .select_related("proposal__session")
         .get(pk=assignment_id)
     )
-    staff = getattr(actor, "staff", None)
-    if not (staff and staff.is_bureau_staff and staff.bureau_id == assignment.bureau_id):
+    if not is_bureau_member(assignment, actor):
         raise AccessDenied("只有本单位人员可以申请延期")
     if not assignment.is_open:
         raise TransitionError("该事项已办结，不能申请延期")

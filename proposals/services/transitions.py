@@ -25,6 +25,7 @@ from proposals.validation import clean_text
 from proposals.workflow import COMMENT_REQUIRED
 from proposals.workflow import TRANSITION_LABELS
 from proposals.workflow import AssignmentState
+from proposals.workflow import is_bureau_member
 
 S = AssignmentState
 
@@ -178,8 +179,7 @@ def assignment_update_contacts(
     assignment = (
         Assignment.objects.select_for_update().select_related("proposal").get(pk=assignment_id)
     )
-    staff = getattr(actor, "staff", None)
-    if not (staff and staff.is_bureau_staff and staff.bureau_id == assignment.bureau_id):
+    if not is_bureau_member(assignment, actor):
         raise AccessDenied("只有本单位人员可以修改承办信息")
     if clerk is not None and getattr(getattr(clerk, "staff", None), "bureau_id", None) != (
         assignment.bureau_id
