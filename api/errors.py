@@ -10,9 +10,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

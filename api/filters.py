@@ -6,11 +6,11 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from proposals.board import assignment_search
+from core.choices import AssignmentState
+from offices.board import assignment_search
 from proposals.models import Assignment
 from proposals.models import Body
 from proposals.models import Proposal
-from proposals.workflow import AssignmentState
 
 
 class AssignmentFilter(django_filters.FilterSet):

@@ -29,20 +29,20 @@ from rest_framework.views import APIView
 
 from api.filters import AssignmentFilter
 from api.filters import ProposalFilter
-from proposals import board
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.names import person_name
+from core.security import blocked_message
+from core.security import client_ip
+from core.security import login_is_blocked
+from core.security import login_record_failure
+from core.security import login_reset_failures
+from offices import board
 from proposals import selectors
 from proposals import services as ps
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
 from proposals.models import Assignment
 from proposals.models import Bureau
 from proposals.models import Proposal
-from proposals.models import person_name
-from proposals.security import blocked_message
-from proposals.security import client_ip
-from proposals.security import login_is_blocked
-from proposals.security import login_record_failure
-from proposals.security import login_reset_failures
 from replies import services as rs
 from replies.models import IssuedLetter
 from replies.models import Reply

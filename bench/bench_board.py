@@ -38,13 +38,13 @@ from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from core.choices import AssignmentState  # noqa: E402
 from proposals.models import Assignment  # noqa: E402
 from proposals.models import Bureau  # noqa: E402
 from proposals.models import Office  # noqa: E402
 from proposals.models import Proposal  # noqa: E402
 from proposals.models import Session  # noqa: E402
 from proposals.models import Staff  # noqa: E402
-from proposals.workflow import AssignmentState  # noqa: E402
 from replies.models import Reply  # noqa: E402
 
 # Two-character "words" from a pool of common characters (about 600 of them), so that a search

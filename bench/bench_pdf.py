@@ -31,7 +31,7 @@ from replies.pdf import LetterContext  # noqa: E402
 from replies.pdf import body_paragraphs  # noqa: E402
 from replies.pdf import render_letter_pdf  # noqa: E402
 
-DEMO = ROOT / "proposals" / "demo"
+DEMO = ROOT / "offices" / "demo"
 
 
 def base_context(body: str, number: int) -> LetterContext:

@@ -37,7 +37,7 @@ from replies.models import Reply  # noqa: E402
 from replies.similarity import letter_segments  # noqa: E402
 from replies.similarity import paragraph_list_similar  # noqa: E402
 
-DEMO = ROOT / "proposals" / "demo"
+DEMO = ROOT / "offices" / "demo"
 PARAGRAPHS = [
     line
     for name in ("reply_npc_50.txt", "reply_cppcc_46.txt")

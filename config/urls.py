@@ -3,14 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include
 from django.urls import path
 
-from proposals.security import ThrottledLoginView
+from core.security import ThrottledLoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("replies/", include("replies.urls")),
-    path("office/", include("proposals.office_urls")),
+    path("office/", include("offices.urls")),
     path("api/", include("api.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("proposals.urls")),

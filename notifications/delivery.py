@@ -28,6 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
+from core.names import person_name
 from notifications.models import Notification
 from notifications.models import Reminder
 from proposals.models import Assignment
@@ -37,8 +39,6 @@ from proposals.models import Office
 from proposals.models import Session
 from proposals.models import Staff
 from proposals.selectors import due_label
-from proposals.selectors import person_name
-from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 from replies.models import Reply
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.choices import NoticeKind
 from proposals.models import Assignment
 
 
@@ -14,20 +15,7 @@ class Reminder(models.Model):
     that writes the in-app notifications (one per recipient: they are the record of who was
     told), after the e-mail went out."""
 
-    class Kind(models.TextChoices):
-        # deadline reminders, planned by the periodic sweep
-        REASSIGNMENT_WINDOW = "reassignment_window", "申请调整期限即将截止"
-        CO_UNIT_DUE = "co_unit_due", "协办意见即将到期"
-        REPLY_DUE = "reply_due", "答复即将到期"
-        OVERDUE = "overdue", "已逾期"
-        EXTENSION_PENDING = "extension_pending", "延期申请待审批"
-        FEEDBACK_MISSING = "feedback_missing", "满意度未登记"
-        # transition notices, queued on commit of the transition (key: StateLog id)
-        SUBMITTED = "submitted", "提交审核"
-        RETURNED = "returned", "退回修改"
-        ISSUED = "issued", "已印发"
-        OPINION_SENT = "opinion_sent", "协办意见已送出"
-        REASSIGNMENT_REQUESTED = "reassignment_requested", "申请调整承办单位"
+    Kind = NoticeKind
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="reminders", verbose_name="交办任务"

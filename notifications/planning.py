@@ -14,13 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
 from notifications.models import Reminder
 from proposals import calendar
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
 from proposals.models import Proposal
 from proposals.models import Session
-from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 
 S = AssignmentState

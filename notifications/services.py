@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.exceptions import AccessDenied
 from notifications.delivery import DeliveryStats
 from notifications.delivery import reminder_deliver
 from notifications.models import Notification
@@ -21,7 +22,6 @@ from notifications.planning import reminder_plan_deadlines
 from notifications.planning import reminder_plan_missed_transitions
 from notifications.planning import transition_kind
 from proposals import calendar
-from proposals.exceptions import AccessDenied
 from proposals.models import Assignment
 
 logger = logging.getLogger(__name__)

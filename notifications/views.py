@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.exceptions import AccessDenied
 from notifications import selectors
 from notifications import services
-from proposals.exceptions import AccessDenied
 
 PAGE = 200
 

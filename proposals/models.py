@@ -1,5 +1,4 @@
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,30 +7,21 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin
 from django_fsm import FSMField
 
-from proposals.workflow import AssignmentState
+from core.choices import AssignmentRole
+from core.choices import AssignmentState
+from core.choices import AuditVerb
+from core.choices import Body
+from core.choices import ContactMethod
+from core.choices import ExtensionState
+from core.choices import LetterFormat
+from core.choices import NumberSeries
+from core.choices import OfficeKind
+from core.choices import ProposalStatus
+from core.choices import StaffRole
+from core.models import BaseModel
+from core.names import person_name
 from proposals.workflow import AssignmentWorkflow
-from proposals.workflow import ExtensionState
 from proposals.workflow import ExtensionWorkflow
-
-
-def person_name(user: Any) -> str:
-    """楼伟荣, not 伟荣 楼 (Django's get_full_name is "first last"); the username when no name
-    is recorded."""
-    return f"{user.last_name}{user.first_name}".strip() or user.username
-
-
-class BaseModel(models.Model):
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
-class Body(models.TextChoices):
-    NPC = "npc", "人大"
-    CPPCC = "cppcc", "政协"
-
 
 # What differs between the two bodies, in the words the letters use.
 BODY_TERMS: dict[str, dict[str, str]] = {
@@ -41,13 +31,8 @@ BODY_TERMS: dict[str, dict[str, str]] = {
 
 
 class Bureau(BaseModel):
-    class LetterFormat(models.TextChoices):
-        FILE = "file", "文件格式"
-        LETTER = "letter", "信函格式"
-
-    class NumberSeries(models.TextChoices):
-        SHARED = "shared", "建复、提复共用一个流水号"
-        PER_SERIES = "per_series", "建复、提复分别编号"
+    LetterFormat = LetterFormat
+    NumberSeries = NumberSeries
 
     full_name = models.CharField("单位全称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30, unique=True)
@@ -69,10 +54,7 @@ class Bureau(BaseModel):
 
 
 class Office(BaseModel):
-    class Kind(models.TextChoices):
-        NPC = "npc", "区人大常委会办公室"
-        CPPCC = "cppcc", "区政协办公室"
-        SUPERVISION = "supervision", "区政府督查室"
+    Kind = OfficeKind
 
     kind = models.CharField("类别", max_length=12, choices=Kind.choices, unique=True)
     name = models.CharField("名称", max_length=100)
@@ -88,10 +70,7 @@ class Office(BaseModel):
 class Staff(BaseModel):
     """A user's place in the system: a bureau clerk or supervisor, or office staff."""
 
-    class Role(models.TextChoices):
-        CLERK = "clerk", "承办人"
-        SUPERVISOR = "supervisor", "承办领导"
-        OFFICE = "office", "交办/督办机构工作人员"
+    Role = StaffRole
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -125,10 +104,10 @@ class Staff(BaseModel):
             models.CheckConstraint(
                 name="staff_bureau_or_office",
                 condition=(
-                    Q(role="office", office__isnull=False, bureau__isnull=True)
+                    Q(role=StaffRole.OFFICE, office__isnull=False, bureau__isnull=True)
                     | (
                         Q(
-                            role__in=["clerk", "supervisor"],
+                            role__in=[StaffRole.CLERK, StaffRole.SUPERVISOR],
                             bureau__isnull=False,
                             office__isnull=True,
                         )
@@ -241,10 +220,7 @@ class Session(BaseModel):
 class Proposal(BaseModel):
     """A suggestion (建议) or proposal (提案) registered by an office."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", "正常办理"
-        WITHDRAWN = "withdrawn", "已撤回"
-        MERGED = "merged", "已并案"
+    Status = ProposalStatus
 
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="proposals", verbose_name="会议届次"
@@ -305,9 +281,7 @@ class Proposal(BaseModel):
 class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
     """One bureau's handling of one item, as lead unit (主办) or co-unit (协办)."""
 
-    class Role(models.TextChoices):
-        LEAD = "lead", "主办"
-        CO_UNIT = "co_unit", "协办"
+    Role = AssignmentRole
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.PROTECT, related_name="assignments", verbose_name="建议提案"
@@ -349,7 +323,7 @@ class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["proposal", "bureau"],
-                condition=~Q(state="reassigned"),
+                condition=~Q(state=AssignmentState.REASSIGNED),
                 name="assignment_one_open_per_bureau",
             ),
         ]
@@ -406,7 +380,7 @@ class ExtensionRequest(ConcurrentTransitionMixin, ExtensionWorkflow, BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment"],
-                condition=Q(state="pending"),
+                condition=Q(state=ExtensionState.PENDING),
                 name="extension_one_pending_per_assignment",
             ),
         ]
@@ -418,20 +392,7 @@ class ExtensionRequest(ConcurrentTransitionMixin, ExtensionWorkflow, BaseModel):
 class AuditEvent(models.Model):
     """Every write that is not a state transition (those are in django-fsm-log's StateLog)."""
 
-    class Verb(models.TextChoices):
-        REGISTERED = "registered", "登记交办"
-        DRAFT_SAVED = "draft_saved", "保存草稿"
-        OPINION_SAVED = "opinion_saved", "保存协办意见"
-        EXTENSION_REQUESTED = "extension_requested", "申请延期"
-        EXTENSION_APPROVED = "extension_approved", "同意延期"
-        EXTENSION_REJECTED = "extension_rejected", "不同意延期"
-        NUMBER_ALLOCATED = "number_allocated", "分配文号"
-        FEEDBACK_RECORDED = "feedback_recorded", "登记满意度"
-        CONTACTS_CHANGED = "contacts_changed", "修改承办信息"
-        CONTACTED = "contacted", "面商沟通"
-        IMPORTED = "imported", "批量导入"
-        WITHDRAWN = "withdrawn", "撤回"
-        MERGED = "merged", "并案"
+    Verb = AuditVerb
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="events", verbose_name="建议提案"
@@ -469,11 +430,7 @@ class ContactEvent(models.Model):
     """面商/沟通: the bureau's clerk records a contact with the proposer (counted for 面商率 when it
     happened on or before the first reply letter)."""
 
-    class Method(models.TextChoices):
-        MEETING = "meeting", "当面商谈"
-        PHONE = "phone", "电话沟通"
-        VISIT = "visit", "实地走访"
-        OTHER = "other", "其他方式"
+    Method = ContactMethod
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="contacts", verbose_name="交办任务"

@@ -14,16 +14,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.names import person_name
 from proposals import calendar
-from proposals.exceptions import AccessDenied
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
 from proposals.models import Staff
-from proposals.models import person_name
 from proposals.workflow import COMMENT_REQUIRED
 from proposals.workflow import TRANSITION_LABELS
-from proposals.workflow import AssignmentState
 from proposals.workflow import staff_of
 
 S = AssignmentState

@@ -17,14 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.validation import parse_date
 from proposals import selectors
 from proposals import services
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
 from proposals.models import Bureau
 from proposals.models import ExtensionRequest
-from proposals.validation import parse_date
-from proposals.workflow import AssignmentState
 from proposals.workflow import is_handling_office
 
 

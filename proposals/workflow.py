@@ -9,42 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from django.db import models
 from django.utils import timezone
 from django_fsm import transition
 from django_fsm_log.decorators import fsm_log_by
 from django_fsm_log.decorators import fsm_log_description
 
+from core.choices import AssignmentState
+from core.choices import ExtensionState
+
 if TYPE_CHECKING:
     from proposals.models import Assignment
     from proposals.models import ExtensionRequest
-
-
-class AssignmentState(models.TextChoices):
-    ASSIGNED = "assigned", "已交办"
-    ACCEPTED = "accepted", "已签收"
-    REASSIGNMENT_REQUESTED = "reassignment_requested", "申请调整中"
-    REASSIGNED = "reassigned", "已调整他单位"
-    DRAFTING = "drafting", "办理中"
-    IN_REVIEW = "in_review", "待领导审核"
-    APPROVED = "approved", "已签批"
-    ISSUED = "issued", "已答复"
-    CC_SENT = "cc_sent", "已抄送办结"
-
-    @classmethod
-    def closed(cls) -> tuple[str, ...]:
-        """States in which nothing is owed any more (a co-unit is done once its opinion is sent)."""
-        return (cls.REASSIGNED, cls.ISSUED, cls.CC_SENT)
-
-    @classmethod
-    def replied(cls) -> tuple[str, ...]:
-        return (cls.ISSUED, cls.CC_SENT)
-
-
-class ExtensionState(models.TextChoices):
-    PENDING = "pending", "待审批"
-    APPROVED = "approved", "已同意"
-    REJECTED = "rejected", "不同意"
 
 
 S = AssignmentState

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from proposals.exceptions import ApplicationError
-from proposals.validation import clean_text
+from core.exceptions import ApplicationError
+from core.validation import clean_text
 from replies import policies
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter

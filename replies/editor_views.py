@@ -14,11 +14,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.http import require_http_methods
 
+from core.choices import AssignmentState
 from proposals import services as ps
 from proposals.selectors import staff_of
 from proposals.views import _visible
 from proposals.views import run_service
-from proposals.workflow import AssignmentState
 from proposals.workflow import is_bureau_supervisor
 from replies.models import Opinion
 from replies.policies import policy_document_list

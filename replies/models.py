@@ -1,15 +1,10 @@
 from django.conf import settings
 from django.db import models
 
+from core.choices import Satisfaction
+from core.models import BaseModel
 from proposals.models import Assignment
-from proposals.models import BaseModel
 from proposals.models import Bureau
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASICALLY = "basically", "基本满意"
-    UNSATISFIED = "unsatisfied", "不满意"
 
 
 class Reply(BaseModel):

@@ -25,8 +25,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 from django.views.decorators.http import require_http_methods
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
 from proposals.models import Session
 from proposals.selectors import assignment_get_visible
 from replies import pdf as letter_pdf

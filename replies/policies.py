@@ -16,8 +16,8 @@ from django.db.models import F
 from django.db.models import Q
 from django.db.models import QuerySet
 
-from proposals.exceptions import ApplicationError
-from proposals.validation import clean_text
+from core.exceptions import ApplicationError
+from core.validation import clean_text
 from replies.models import PolicyDocument
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo" / "policies"

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.names import person_name
 from proposals.models import Session
 from proposals.models import Staff
-from proposals.models import person_name
 from proposals.selectors import assignment_get_visible
 from proposals.selectors import assignment_list_visible
 from proposals.selectors import staff_of

@@ -10,18 +10,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.choices import AssignmentState
+from core.choices import Satisfaction
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
+from core.names import person_name
+from core.validation import clean_text
 from proposals import calendar
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
-from proposals.models import person_name
 from proposals.services import assignment_run_transition
 from proposals.services import audit
-from proposals.validation import clean_text
-from proposals.workflow import AssignmentState
 from proposals.workflow import is_bureau_clerk
 from proposals.workflow import is_handling_office
 from replies import pdf as letter_pdf
@@ -30,7 +31,6 @@ from replies.models import IssuedLetter
 from replies.models import Opinion
 from replies.models import Reply
 from replies.models import ReplyVersion
-from replies.models import Satisfaction
 
 S = AssignmentState
 BODY_MAX_CHARS = 30_000

@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.validation import parse_date
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.validation import parse_date
 from proposals.views import _visible
 from proposals.views import run_service
 from proposals.workflow import is_bureau_clerk

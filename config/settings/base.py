@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_fsm_log",
+    "core",
     "proposals",
     "replies",
 ]
@@ -144,6 +145,7 @@ INSTALLED_APPS += [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "offices",
     "api",
 ]
 IMPORT_MAX_ROWS = env.int("FUHAN_IMPORT_MAX_ROWS", default=2000)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import TransitionError
+from core.exceptions import AccessDenied
+from core.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Proposal

@@ -9,16 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
+from core.validation import clean_text
 from proposals import calendar
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
 from proposals.services.common import audit
 from proposals.services.common import transition_guard
-from proposals.validation import clean_text
 from proposals.workflow import is_bureau_member
 
 # --- extensions -------------------------------------------------------------------------------

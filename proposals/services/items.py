@@ -9,8 +9,9 @@ from typing import Any
 from django.db import IntegrityError
 from django.db import transaction
 
+from core.exceptions import ApplicationError
+from core.validation import clean_text
 from proposals import calendar
-from proposals.exceptions import ApplicationError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
@@ -18,7 +19,6 @@ from proposals.models import Proposal
 from proposals.models import Session
 from proposals.services.common import _require_office
 from proposals.services.common import audit
-from proposals.validation import clean_text
 
 # --- due dates -------------------------------------------------------------------------------
 

@@ -11,20 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
+from core.validation import clean_text
 from notifications.hooks import transition_notify_on_commit
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
 from proposals.services.common import audit
 from proposals.services.common import transition_guard
 from proposals.services.items import _assignment_new
-from proposals.validation import clean_text
 from proposals.workflow import COMMENT_REQUIRED
 from proposals.workflow import TRANSITION_LABELS
-from proposals.workflow import AssignmentState
 from proposals.workflow import is_bureau_member
 
 S = AssignmentState

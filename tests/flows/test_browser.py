@@ -12,8 +12,8 @@ import re
 
 from django.utils import timezone
 
+from core.choices import AssignmentState
 from proposals import services as ps
-from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 from replies.models import Reply
 from replies.pdf import letter_context_from_reply
@@ -32,7 +32,7 @@ from tests.flows.browsing import press
 from tests.flows.browsing import show_pdf_in_frame
 
 # The fixtures `browser` and `shots` (and the ORM switch Playwright needs) are in conftest.py.
-DEMO = ROOT / "proposals" / "demo"
+DEMO = ROOT / "offices" / "demo"
 S = AssignmentState
 
 pytestmark = BROWSER_MARKS

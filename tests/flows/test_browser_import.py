@@ -15,11 +15,11 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 from openpyxl import Workbook
 
-from proposals.importing import HEADERS
+from core.choices import AssignmentState
+from offices.importing import HEADERS
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Proposal
-from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 from replies.models import Reply
 from tests.flows.browsing import BROWSER_MARKS

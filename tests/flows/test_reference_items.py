@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
 from proposals import services as ps
-from proposals.workflow import AssignmentState
 from replies import services as rs
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
 
 S = AssignmentState
-DEMO = Path(__file__).resolve().parents[2] / "proposals" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "offices" / "demo"
 
 
 def walk_to_cc_sent(world, *, session, number, title, proposer, signers, body_file):

@@ -5,12 +5,12 @@ from django.core import mail
 from django.core.management import call_command
 
 from config.celery_app import app as celery_app
+from core.choices import AssignmentState
 from notifications import tasks
 from notifications.delivery import reminder_deliver
 from notifications.models import Notification
 from notifications.models import Reminder
 from notifications.planning import reminder_plan_deadlines
-from proposals.workflow import AssignmentState
 from tests.notifications.conftest import at
 from tests.notifications.conftest import open_item
 

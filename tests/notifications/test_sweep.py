@@ -8,13 +8,13 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from core.choices import AssignmentState
 from notifications import tasks
 from notifications.models import Notification
 from notifications.models import Reminder
 from notifications.services import reminder_sweep
 from notifications.tasks import reminders_sweep
 from proposals.models import ExtensionRequest
-from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
 from tests.factories import ReplyFactory
 from tests.notifications.conftest import at

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
 from notifications import tasks
 from notifications.models import Notification
 from notifications.models import Reminder
 from proposals import services as ps
 from proposals.models import Assignment
-from proposals.workflow import AssignmentState
 from replies import services as rs
 from replies.models import IssuedLetter
 from tests.factories import AssignmentFactory

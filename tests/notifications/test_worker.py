@@ -12,11 +12,11 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
+from core.choices import AssignmentState
 from notifications.models import Reminder
 from notifications.tasks import reminders_sweep
 from proposals import calendar
 from proposals import services as ps
-from proposals.workflow import AssignmentState
 from tests.factories import ReplyFactory
 from tests.notifications.conftest import broker
 from tests.notifications.conftest import open_item

@@ -8,7 +8,7 @@ from django_fsm_log.models import StateLog
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from proposals.workflow import AssignmentState
+from core.choices import AssignmentState
 from replies.models import IssuedLetter
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from proposals.board import BoardFilters
-from proposals.board import board_assignments
-from proposals.board import board_matrix
-from proposals.workflow import AssignmentState
+from core.choices import AssignmentState
+from offices.board import BoardFilters
+from offices.board import board_assignments
+from offices.board import board_matrix
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
@@ -142,7 +142,7 @@ def test_pagination(world, client):
 
 
 def test_search_for_a_very_common_term_gives_the_same_rows(world, items, monkeypatch):
-    from proposals import board
+    from offices import board
 
     expected = rows(world.npc, q="关于")
     assert len(expected) == 3

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django_fsm_log.models import StateLog
 from openpyxl import Workbook
 
-from proposals import importing
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from offices import importing
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Proposal

@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from offices.contacts import assignment_record_contact
 from proposals import services as ps
-from proposals.contacts import assignment_record_contact
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
 from proposals.models import AuditEvent
 from proposals.models import ContactEvent
-from proposals.workflow import AssignmentState
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from offices.statistics import statistics_by_bureau
 from proposals.models import ContactEvent
-from proposals.statistics import statistics_by_bureau
 from replies.models import IssuedLetter
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory

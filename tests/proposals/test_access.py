@@ -7,14 +7,14 @@ import pytest
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
 from proposals import selectors
 from proposals import services as ps
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
-from proposals.workflow import AssignmentState
 from replies import services as rs
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
@@ -254,7 +254,7 @@ def test_draft_with_script_is_refused_and_changes_nothing(client, world, item):
 
 
 def test_names_read_surname_first_wherever_they_show(client, world, item):
-    from proposals.models import person_name
+    from core.names import person_name
 
     world.clerk.first_name, world.clerk.last_name = "伟荣", "楼"
     world.clerk.save()

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
+from core.exceptions import ApplicationError
 from proposals import services as ps
-from proposals.exceptions import ApplicationError
 from proposals.models import Assignment
-from proposals.workflow import AssignmentState
 from replies import services as rs
 from replies.models import IssuedLetter
 from tests.concurrency import race as race_all

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from core.choices import AssignmentState
 from proposals import selectors
 from proposals import services as ps
-from proposals.workflow import AssignmentState
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory

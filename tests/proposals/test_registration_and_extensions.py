@@ -3,13 +3,13 @@ import datetime as dt
 import pytest
 import time_machine
 
+from core.choices import AssignmentState
+from core.exceptions import ApplicationError
 from proposals import calendar
 from proposals import services as ps
-from proposals.exceptions import ApplicationError
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Proposal
-from proposals.workflow import AssignmentState
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 

@@ -3,14 +3,14 @@
 import pytest
 from django.urls import reverse
 
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
 from proposals import selectors
 from proposals import services as ps
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
 from proposals.models import AuditEvent
 from proposals.models import Proposal
-from proposals.workflow import AssignmentState
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 

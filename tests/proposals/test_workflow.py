@@ -7,13 +7,13 @@ import pytest
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.services import assignment_run_transition
 from proposals.workflow import TRANSITION_LABELS
-from proposals.workflow import AssignmentState
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pdfplumber
 
-from proposals.workflow import AssignmentState
+from core.choices import AssignmentState
 from replies import services as rs
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
@@ -22,7 +22,7 @@ from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "proposals" / "demo"
+DEMO = ROOT / "offices" / "demo"
 REFERENCE = ROOT / "tests" / "data" / "reference"  # copies of ../shared/reference/ (golden letters)
 MM = 72 / 25.4  # points per millimetre
 

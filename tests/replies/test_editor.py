@@ -5,7 +5,7 @@ import pytest
 from django.urls import NoReverseMatch
 from django.urls import reverse
 
-from proposals.workflow import AssignmentState
+from core.choices import AssignmentState
 from replies.policies import policy_documents_load_demo
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory

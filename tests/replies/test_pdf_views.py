@@ -11,8 +11,8 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from core.choices import AssignmentState
 from proposals.models import AuditEvent
-from proposals.workflow import AssignmentState
 from replies import pdf as letter_pdf
 from replies import services as rs
 from replies.models import DocumentCounter

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from proposals.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from replies.admin import PolicyDocumentForm
 from replies.models import PolicyDocument
 from replies.policies import policy_document_create
@@ -152,7 +152,7 @@ def test_seed_demo_brings_the_policy_library_and_the_twin_paragraphs():
     users = get_user_model().objects
     from pathlib import Path
 
-    demo = Path(__file__).resolve().parents[2] / "proposals" / "demo" / "reply_cppcc_46.txt"
+    demo = Path(__file__).resolve().parents[2] / "offices" / "demo" / "reply_cppcc_46.txt"
     # The whole paragraph of letter 42号 (item 46): its own copy is not offered back.
     yi_shi = next(
         p for p in demo.read_text(encoding="utf-8").splitlines() if p.startswith("**一是")

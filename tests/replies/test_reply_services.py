@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
-from proposals.exceptions import ApplicationError
-from proposals.exceptions import TransitionError
+from core.choices import AssignmentState
+from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
 from proposals.models import Assignment
-from proposals.workflow import AssignmentState
 from replies import services as rs
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
 from proposals import services as ps
-from proposals.workflow import AssignmentState
 from replies import services as rs
 from replies.review import reply_review_diff
 from replies.review import text_diff

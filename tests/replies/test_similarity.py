@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from proposals.workflow import AssignmentState
+from core.choices import AssignmentState
 from replies.models import IssuedLetter
 from replies.similarity import bigrams
 from replies.similarity import jaccard
@@ -18,7 +18,7 @@ from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
 
 S = AssignmentState
-DEMO = Path(__file__).resolve().parents[2] / "proposals" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "offices" / "demo"
 BODY_50 = (DEMO / "reply_npc_50.txt").read_text(encoding="utf-8")
 BODY_46 = (DEMO / "reply_cppcc_46.txt").read_text(encoding="utf-8")
 

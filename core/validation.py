@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from proposals.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>")
 _SCRIPT_URL = re.compile(r"(?i)\b(?:javascript|vbscript)\s*:")

@@ -22,8 +22,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.validation import clean_text
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Bureau
@@ -31,7 +32,6 @@ from proposals.models import Proposal
 from proposals.models import Session
 from proposals.services import audit
 from proposals.services import proposal_register
-from proposals.validation import clean_text
 from proposals.workflow import staff_of
 
 # Column headers of the assignment list, in the order of the template.

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import template
 
-from proposals.models import person_name
+from core.names import person_name
 
 register = template.Library()
 

@@ -29,14 +29,14 @@ from django.db.models import Min
 from django.db.models import QuerySet
 from django.utils.html import escape
 
+from core.choices import AssignmentState
+from core.choices import Satisfaction
 from proposals.models import Assignment
 from proposals.models import ContactEvent
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.selectors import assignment_list_visible
-from proposals.workflow import AssignmentState
 from replies.models import IssuedLetter
-from replies.models import Satisfaction
 
 S = AssignmentState
 

@@ -9,13 +9,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.validation import clean_text
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ContactEvent
 from proposals.services import audit
-from proposals.validation import clean_text
 from proposals.workflow import is_bureau_clerk
 
 

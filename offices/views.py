@@ -20,19 +20,19 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from proposals import board
-from proposals import importing
-from proposals import statistics
-from proposals.contacts import assignment_record_contact
-from proposals.exceptions import AccessDenied
-from proposals.exceptions import ApplicationError
+from core.choices import AssignmentState
+from core.exceptions import AccessDenied
+from core.exceptions import ApplicationError
+from core.validation import parse_date
+from offices import board
+from offices import importing
+from offices import statistics
+from offices.contacts import assignment_record_contact
+from offices.xlsx import xlsx_response
 from proposals.models import Body
 from proposals.models import Session
-from proposals.validation import parse_date
 from proposals.views import _visible
 from proposals.views import run_service
-from proposals.workflow import AssignmentState
-from proposals.xlsx import xlsx_response
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 EXPORT_MAX_ROWS = 50_000

@@ -16,6 +16,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentState
+from core.names import person_name
+from core.validation import parse_date
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Body
@@ -23,11 +26,8 @@ from proposals.models import Bureau
 from proposals.models import Proposal
 from proposals.models import Staff
 from proposals.selectors import assignment_list_visible
-from proposals.selectors import person_name
 from proposals.selectors import staff_of
-from proposals.validation import parse_date
 from proposals.workflow import TRANSITION_LABELS
-from proposals.workflow import AssignmentState
 from replies.models import Reply
 
 S = AssignmentState

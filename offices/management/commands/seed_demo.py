@@ -14,14 +14,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.names import person_name
+from offices.contacts import assignment_record_contact
 from proposals import services as ps
-from proposals.contacts import assignment_record_contact
 from proposals.models import Bureau
 from proposals.models import Office
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
-from proposals.models import person_name
 from replies import services as rs
 from replies.models import DocumentCounter
 from replies.policies import policy_documents_load_demo

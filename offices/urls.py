@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proposals import office_views as views
+from offices import views
 
 app_name = "office"
 

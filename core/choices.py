@@ -1,0 +1,139 @@
+"""Every enumeration of the system, in one leaf module that models, workflow, services, forms
+and templates all import; nowhere else spells "clerk" or "issued" as a bare string.
+
+Values are stored in the database: change a label freely, never a value."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Body(models.TextChoices):
+    NPC = "npc", "人大"
+    CPPCC = "cppcc", "政协"
+
+
+class OfficeKind(models.TextChoices):
+    NPC = "npc", "区人大常委会办公室"
+    CPPCC = "cppcc", "区政协办公室"
+    SUPERVISION = "supervision", "区政府督查室"
+
+    @classmethod
+    def handling(cls, body: str) -> OfficeKind:
+        """The office that registers and decides the items of a body (same value)."""
+        return cls(body)
+
+
+class StaffRole(models.TextChoices):
+    CLERK = "clerk", "承办人"
+    SUPERVISOR = "supervisor", "承办领导"
+    OFFICE = "office", "交办/督办机构工作人员"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    CO_UNIT = "co_unit", "协办"
+
+
+class AssignmentState(models.TextChoices):
+    ASSIGNED = "assigned", "已交办"
+    ACCEPTED = "accepted", "已签收"
+    REASSIGNMENT_REQUESTED = "reassignment_requested", "申请调整中"
+    REASSIGNED = "reassigned", "已调整他单位"
+    DRAFTING = "drafting", "办理中"
+    IN_REVIEW = "in_review", "待领导审核"
+    APPROVED = "approved", "已签批"
+    ISSUED = "issued", "已答复"
+    CC_SENT = "cc_sent", "已抄送办结"
+
+    @classmethod
+    def closed(cls) -> tuple[str, ...]:
+        """States in which nothing is owed any more (a co-unit is done once its opinion is sent)."""
+        return (cls.REASSIGNED, cls.ISSUED, cls.CC_SENT)
+
+    @classmethod
+    def replied(cls) -> tuple[str, ...]:
+        return (cls.ISSUED, cls.CC_SENT)
+
+    @classmethod
+    def open(cls) -> tuple[str, ...]:
+        return tuple(s for s in cls.values if s not in cls.closed())
+
+    @classmethod
+    def window(cls) -> tuple[str, ...]:
+        """States in which the bureau may still ask for reassignment (before work starts)."""
+        return (cls.ASSIGNED, cls.ACCEPTED)
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    REJECTED = "rejected", "不同意"
+
+
+class ProposalStatus(models.TextChoices):
+    ACTIVE = "active", "正常办理"
+    WITHDRAWN = "withdrawn", "已撤回"
+    MERGED = "merged", "已并案"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class ContactMethod(models.TextChoices):
+    MEETING = "meeting", "当面商谈"
+    PHONE = "phone", "电话沟通"
+    VISIT = "visit", "实地走访"
+    OTHER = "other", "其他方式"
+
+
+class LetterFormat(models.TextChoices):
+    FILE = "file", "文件格式"
+    LETTER = "letter", "信函格式"
+
+
+class NumberSeries(models.TextChoices):
+    SHARED = "shared", "建复、提复共用一个流水号"
+    PER_SERIES = "per_series", "建复、提复分别编号"
+
+
+class AuditVerb(models.TextChoices):
+    REGISTERED = "registered", "登记交办"
+    DRAFT_SAVED = "draft_saved", "保存草稿"
+    OPINION_SAVED = "opinion_saved", "保存协办意见"
+    EXTENSION_REQUESTED = "extension_requested", "申请延期"
+    EXTENSION_APPROVED = "extension_approved", "同意延期"
+    EXTENSION_REJECTED = "extension_rejected", "不同意延期"
+    NUMBER_ALLOCATED = "number_allocated", "分配文号"
+    FEEDBACK_RECORDED = "feedback_recorded", "登记满意度"
+    CONTACTS_CHANGED = "contacts_changed", "修改承办信息"
+    CONTACTED = "contacted", "面商沟通"
+    IMPORTED = "imported", "批量导入"
+    WITHDRAWN = "withdrawn", "撤回"
+    MERGED = "merged", "并案"
+
+
+class NoticeKind(models.TextChoices):
+    """What a reminder or notice is about (notifications.Reminder.kind)."""
+
+    # deadline reminders, planned by the periodic sweep
+    REASSIGNMENT_WINDOW = "reassignment_window", "申请调整期限即将截止"
+    CO_UNIT_DUE = "co_unit_due", "协办意见即将到期"
+    REPLY_DUE = "reply_due", "答复即将到期"
+    OVERDUE = "overdue", "已逾期"
+    EXTENSION_PENDING = "extension_pending", "延期申请待审批"
+    FEEDBACK_MISSING = "feedback_missing", "满意度未登记"
+    # transition notices, queued on commit of the transition (key: StateLog id); which
+    # transition sends which is declared with the transition (proposals/workflow.py)
+    SUBMITTED = "submitted", "提交审核"
+    RETURNED = "returned", "退回修改"
+    ISSUED = "issued", "已印发"
+    OPINION_SENT = "opinion_sent", "协办意见已送出"
+    REASSIGNMENT_REQUESTED = "reassignment_requested", "申请调整承办单位"
+
+    @classmethod
+    def deadline(cls) -> frozenset[str]:
+        return frozenset({cls.REASSIGNMENT_WINDOW, cls.CO_UNIT_DUE, cls.REPLY_DUE, cls.OVERDUE})
