@@ -37,12 +37,14 @@ from core.security import client_ip
 from core.security import login_is_blocked
 from core.security import login_record_failure
 from core.security import login_reset_failures
-from offices import board
 from proposals import selectors
 from proposals import services as ps
+from proposals.access import assignment_actions
 from proposals.models import Assignment
 from proposals.models import Bureau
 from proposals.models import Proposal
+from proposals.workflow import Comment
+from proposals.workflow import steps
 from replies import services as rs
 from replies.models import IssuedLetter
 from replies.models import Reply
@@ -132,7 +134,7 @@ class ProposalListApi(GenericAPIView):
             .select_related("bureau")
         )
         return (
-            board.proposal_list_visible(user=self.request.user)
+            selectors.proposal_list_visible(user=self.request.user)
             .prefetch_related(
                 Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
             )
@@ -158,7 +160,7 @@ class ProposalDetailApi(APIView):
             .select_related("bureau")
         )
         proposal = (
-            board.proposal_list_visible(user=request.user)
+            selectors.proposal_list_visible(user=request.user)
             .prefetch_related(
                 Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
             )
@@ -241,40 +243,15 @@ class AssignmentDetailApi(APIView):
     def get(self, request: Request, assignment_id: int) -> Response:
         assignment = _visible_assignment(request, assignment_id)
         assignment.actions = [
-            a
-            for a in selectors.assignment_actions(assignment=assignment, user=request.user)
-            if a.name != "reopen"
+            {
+                "name": act.name,
+                "label": act.step.label,
+                "needs_comment": act.step.comment == Comment.REQUIRED,
+            }
+            for act in assignment_actions(assignment=assignment, user=request.user)
+            if act.can.ok and act.step.direct
         ]
         return Response(self.OutputSerializer(assignment).data)
-
-
-def _comment(data: dict[str, Any]) -> str:
-    return data.get("comment", "")
-
-
-TRANSITIONS: dict[str, Callable[[Assignment, Any, dict[str, Any]], Any]] = {
-    "accept": lambda a, u, d: ps.assignment_accept(assignment_id=a.pk, actor=u),
-    "request_reassignment": lambda a, u, d: ps.assignment_request_reassignment(
-        assignment_id=a.pk, actor=u, reason=_comment(d)
-    ),
-    "keep": lambda a, u, d: ps.assignment_keep(assignment_id=a.pk, actor=u, comment=_comment(d)),
-    "start_drafting": lambda a, u, d: ps.assignment_start_drafting(assignment_id=a.pk, actor=u),
-    "submit": lambda a, u, d: ps.assignment_submit(
-        assignment_id=a.pk, actor=u, comment=_comment(d)
-    ),
-    "return_for_revision": lambda a, u, d: ps.assignment_return(
-        assignment_id=a.pk, actor=u, comment=_comment(d)
-    ),
-    "approve": lambda a, u, d: ps.assignment_approve(
-        assignment_id=a.pk, actor=u, comment=_comment(d)
-    ),
-    "issue": lambda a, u, d: (
-        rs.reply_issue(assignment_id=a.pk, actor=u)
-        if a.is_lead
-        else rs.opinion_send(assignment_id=a.pk, actor=u)
-    ),
-    "send_cc": lambda a, u, d: ps.assignment_send_cc(assignment_id=a.pk, actor=u),
-}
 
 
 def _reassign(a: Assignment, user: Any, data: dict[str, Any]) -> Any:
@@ -282,29 +259,56 @@ def _reassign(a: Assignment, user: Any, data: dict[str, Any]) -> Any:
     if bureau is None:
         raise ApplicationError("请指定新的承办单位（bureau）")
     return ps.assignment_reassign(
-        assignment_id=a.pk, actor=user, to_bureau=bureau, comment=_comment(data)
+        assignment_id=a.pk, actor=user, to_bureau=bureau, comment=data["comment"]
     )
 
 
-TRANSITIONS["reassign"] = _reassign
+# The transitions that have their own service (declared as Step.service in
+# proposals/workflow.py), by that service; plain ones all go through assignment_transition.
+OWN_SERVICES: dict[str, Callable[[Assignment, Any, dict[str, Any]], Any]] = {
+    "assignment_reassign": _reassign,
+    "draft_submit": lambda a, u, d: rs.draft_submit(
+        assignment_id=a.pk, actor=u, comment=d["comment"]
+    ),
+    "reply_issue": lambda a, u, d: rs.reply_issue(assignment_id=a.pk, actor=u),
+    "opinion_send": lambda a, u, d: rs.opinion_send(assignment_id=a.pk, actor=u),
+}
+
+
+def transition_run(assignment: Assignment, name: str, user: Any, data: dict[str, Any]) -> Any:
+    """Run a transition the way the workflow declares it: by name when plain, otherwise through
+    its own service. Transitions taken only inside another form (reopen) are not offered."""
+    try:
+        declared = assignment.step(name)
+    except KeyError as exc:
+        raise NotFound(f"未知操作：{name}") from exc
+    if not declared.direct:
+        raise NotFound(f"“{declared.label}”不能单独执行")
+    if declared.plain:
+        return ps.assignment_transition(
+            assignment_id=assignment.pk, name=name, actor=user, comment=data["comment"]
+        )
+    return OWN_SERVICES[declared.service](assignment, user, data)
 
 
 class AssignmentTransitionApi(APIView):
-    """执行一个状态操作（与网页相同的服务和权限）：accept、request_reassignment、keep、reassign、
-    start_drafting、submit、return_for_revision、approve、issue、send_cc。"""
+    """执行一个状态操作，与网页相同的服务和权限（操作名称取自 proposals/workflow.py 的声明）。"""
 
     class InputSerializer(serializers.Serializer):
         comment = serializers.CharField(required=False, allow_blank=True, default="")
         bureau = serializers.IntegerField(required=False, help_text="reassign 时：新承办单位 ID")
 
-    @extend_schema(request=InputSerializer, responses=AssignmentOutput)
+    @extend_schema(
+        request=InputSerializer,
+        responses=AssignmentOutput,
+        description="执行一个状态操作（与网页相同的服务和权限）："
+        + "、".join(f"{n}（{s.label}）" for n, s in steps().items() if s.direct),
+    )
     def post(self, request: Request, assignment_id: int, name: str) -> Response:
         assignment = _visible_assignment(request, assignment_id)
-        if name not in TRANSITIONS:
-            raise NotFound(f"未知操作：{name}")
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        TRANSITIONS[name](assignment, request.user, serializer.validated_data)
+        transition_run(assignment, name, request.user, serializer.validated_data)
         target_id = assignment.pk
         fresh = _visible_assignment(request, target_id)
         return Response(AssignmentOutput(fresh).data, status=status.HTTP_200_OK)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from core.choices import AssignmentState
+from core.choices import ExtensionState
 from core.names import person_name
 from notifications.models import Notification
 from notifications.models import Reminder
@@ -171,7 +172,7 @@ class Composer:
     def due(self, a: Assignment) -> str:
         key = (a.due_date, a.is_open)
         if key not in self._labels:
-            self._labels[key] = due_label(assignment=a, today=self.today)
+            self._labels[key] = str(due_label(assignment=a, today=self.today))
         return self._labels[key]
 
     def compose(self, r: Reminder) -> Message:
@@ -227,7 +228,7 @@ class Composer:
             return Message(users, title, "\n".join(body))
         if r.kind == K.EXTENSION_PENDING:
             ext = self.extensions.get(int(r.data.get("extension", 0)))
-            if ext is None or ext.state != "pending":
+            if ext is None or ext.state != ExtensionState.PENDING:
                 return Message([], "", "", skip_reason="延期申请已处理")
             waited = r.data.get("workdays")
             title = f"【待审批】{a.bureau.short_name}的{item}延期申请已等待 {waited} 个工作日"

@@ -14,22 +14,24 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentRole
 from core.choices import AssignmentState
+from core.choices import ExtensionState
+from core.choices import ProposalStatus
 from notifications.models import Reminder
 from proposals import calendar
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
-from proposals.models import Proposal
 from proposals.models import Session
+from proposals.workflow import steps
 from replies.models import IssuedLetter
 
 S = AssignmentState
 K = Reminder.Kind
-OPEN_STATES = [s for s in S.values if s not in S.closed()]
-WINDOW_STATES = [S.ASSIGNED, S.ACCEPTED]
-# Transitions that notify someone, and how far back the sweep looks for notices whose task
-# never ran (broker down when the transition committed).
-NOTIFY_TRANSITIONS = ("submit", "return_for_revision", "issue", "request_reassignment")
+OPEN_STATES = list(S.open())
+WINDOW_STATES = list(S.window())
+# How far back the sweep looks for transition notices whose task never ran (broker down when the
+# transition committed).
 CATCH_UP = dt.timedelta(days=2)
 
 Key = tuple[int, str, str]  # assignment id, kind, key
@@ -37,15 +39,18 @@ Row = tuple[int, str, str, dict[str, Any]]  # … and data
 
 
 def transition_kind(*, transition: str, role: str) -> str | None:
-    if transition == "submit":
-        return K.SUBMITTED
-    if transition == "return_for_revision":
-        return K.RETURNED
-    if transition == "issue":
-        return K.ISSUED if role == Assignment.Role.LEAD else K.OPINION_SENT
-    if transition == "request_reassignment":
-        return K.REASSIGNMENT_REQUESTED
-    return None
+    """The notice a transition declares for a lead unit's or a co-unit's assignment."""
+    declared = steps().get(transition)
+    return declared.for_role(role).notice if declared else None
+
+
+def notifying_transitions() -> list[str]:
+    """Transitions that declare a notice for some role."""
+    return [
+        name
+        for name, declared in steps().items()
+        if any(declared.for_role(role).notice for role in AssignmentRole.values)
+    ]
 
 
 def _first_threshold(thresholds: list[int], remaining: int) -> int | None:
@@ -124,7 +129,7 @@ def reminder_plan_deadlines(*, today: dt.date) -> int:
     window_horizon = calendar.add_workdays(today, window_lookahead + 1)
 
     candidates = Assignment.objects.filter(
-        state__in=OPEN_STATES, proposal__status=Proposal.Status.ACTIVE
+        state__in=OPEN_STATES, proposal__status=ProposalStatus.ACTIVE
     ).filter(
         Q(due_date__lt=due_horizon)
         | Q(
@@ -153,7 +158,7 @@ def reminder_plan_deadlines(*, today: dt.date) -> int:
             rows.append((pk, K.OVERDUE, today_key, data))
         else:
             remaining = calendar.workdays_between(today, due)
-            lead = role == Assignment.Role.LEAD
+            lead = role == AssignmentRole.LEAD
             kind = K.REPLY_DUE if lead else K.CO_UNIT_DUE
             thresholds = policy.reminder_workdays if lead else policy.co_unit_reminder_workdays
             threshold = _first_threshold(thresholds, remaining)
@@ -186,7 +191,7 @@ def _plan_extensions(*, today: dt.date, sessions: dict[int, Session]) -> int:
     """A pending extension request is brought to the office again every N working days."""
     rows: list[Row] = []
     pending = ExtensionRequest.objects.filter(
-        state="pending", assignment__state__in=OPEN_STATES
+        state=ExtensionState.PENDING, assignment__state__in=OPEN_STATES
     ).values_list("pk", "assignment_id", "assignment__proposal__session_id", "created_at")
     for pk, assignment_id, session_id, created_at in pending:
         every = sessions[session_id].extension_reminder_workdays
@@ -245,7 +250,7 @@ def reminder_plan_missed_transitions(*, now: dt.datetime) -> int:
     logs = list(
         StateLog.objects.filter(
             content_type=content_type,
-            transition__in=NOTIFY_TRANSITIONS,
+            transition__in=notifying_transitions(),
             timestamp__gte=now - CATCH_UP,
         ).values_list("pk", "object_id", "transition")
     )

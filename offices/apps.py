@@ -8,3 +8,11 @@ class OfficesConfig(AppConfig):
     name = "offices"
     verbose_name = "交办机构工具"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """The contact record's section of the item page; proposals does not import offices."""
+        from offices.panels import contacts_panel
+        from proposals.pages import Panel
+        from proposals.pages import register_panel
+
+        register_panel(Panel("office/_contacts.html", contacts_panel, order=60))

@@ -16,18 +16,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.names import person_name
 from core.validation import parse_date
+from proposals.access import may_see_audit
+from proposals.access import reads_everything
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Body
 from proposals.models import Bureau
 from proposals.models import Proposal
-from proposals.models import Staff
 from proposals.selectors import assignment_list_visible
-from proposals.selectors import staff_of
-from proposals.workflow import TRANSITION_LABELS
+from proposals.workflow import label_of
+from proposals.workflow import staff_of
 from replies.models import Reply
 
 S = AssignmentState
@@ -177,32 +179,15 @@ def board_matrix(*, qs: QuerySet[Assignment], today: dt.date | None = None) -> B
 
 def board_bureaus(*, user: Any) -> QuerySet[Bureau]:
     """Bureaus to offer in the filter: all for offices, one's own for a bureau's staff."""
+    if reads_everything(user):
+        return Bureau.objects.all()
     staff = staff_of(user)
-    if staff is not None and staff.role != Staff.Role.OFFICE:
-        return Bureau.objects.filter(pk=staff.bureau_id)
-    if staff is None and not getattr(user, "is_superuser", False):
+    if staff is None:
         return Bureau.objects.none()
-    return Bureau.objects.all()
-
-
-def proposal_list_visible(*, user: Any) -> QuerySet[Proposal]:
-    """Items with at least one assignment this user can see (all of them for the offices)."""
-    staff = staff_of(user)
-    items = Proposal.objects.select_related("session")
-    if (staff is not None and staff.role == Staff.Role.OFFICE) or (
-        staff is None and getattr(user, "is_superuser", False)
-    ):
-        return items.all()
-    visible = assignment_list_visible(user=user)
-    return items.filter(pk__in=visible.values("proposal_id"))
+    return Bureau.objects.filter(pk=staff.bureau_id)
 
 
 # --- audit trail ------------------------------------------------------------------------------
-
-
-def user_may_see_audit(*, user: Any) -> bool:
-    staff = staff_of(user)
-    return bool((staff and staff.role == Staff.Role.OFFICE) or getattr(user, "is_superuser", False))
 
 
 @dataclass(frozen=True)
@@ -304,7 +289,7 @@ def audit_trail(
 ) -> tuple[list[AuditEntry], int]:
     """State changes and other writes across all items, newest first: (page, total count).
     Offices only; the query count does not depend on the page size."""
-    if not user_may_see_audit(user=user):
+    if not may_see_audit(user=user):
         return [], 0
     logs, events = _audit_querysets(filters=filters)
     total = (logs.count() if logs is not None else 0) + (
@@ -323,7 +308,7 @@ def audit_trail(
             at=log.timestamp,
             kind="状态变更",
             actor=_actor_name(log.by),
-            action=TRANSITION_LABELS.get(log.transition, log.transition),
+            action=label_of(log.transition, a.role if a else AssignmentRole.LEAD),
             message=log.description or "",
             assignment_id=a.pk if a else None,
             item=f"{a.proposal.session.name}第{a.proposal.number}号" if a else "",

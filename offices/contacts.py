@@ -9,14 +9,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.choices import AuditVerb
+from core.choices import ContactMethod
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.validation import clean_text
+from proposals.access import may_record_contact
 from proposals.models import Assignment
-from proposals.models import AuditEvent
 from proposals.models import ContactEvent
 from proposals.services import audit
-from proposals.workflow import is_bureau_clerk
 
 
 @transaction.atomic
@@ -33,9 +34,8 @@ def assignment_record_contact(
         assignment = Assignment.objects.select_related("proposal").get(pk=assignment_id)
     except Assignment.DoesNotExist as exc:
         raise AccessDenied("事项不存在或您无权查看") from exc
-    if not is_bureau_clerk(assignment, actor):
-        raise AccessDenied("只有本单位承办人可以登记面商情况")
-    if method not in ContactEvent.Method.values:
+    may_record_contact(assignment=assignment, user=actor).require()
+    if method not in ContactMethod.values:
         raise ApplicationError("请选择沟通方式：当面商谈、电话沟通、实地走访或其他方式")
     if contacted_on > timezone.localdate():
         raise ApplicationError("沟通日期不能晚于今天")
@@ -51,7 +51,7 @@ def assignment_record_contact(
         proposal=assignment.proposal,
         assignment=assignment,
         actor=actor,
-        verb=AuditEvent.Verb.CONTACTED,
+        verb=AuditVerb.CONTACTED,
         message=f"{contacted_on:%Y年%m月%d日}{event.get_method_display()}"
         + (f"：{note}" if note else ""),
         data={"contacted_on": str(contacted_on), "method": method},

@@ -22,17 +22,17 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from core.exceptions import AccessDenied
+from core.choices import AssignmentRole
+from core.choices import AuditVerb
 from core.exceptions import ApplicationError
 from core.validation import clean_text
-from proposals.models import Assignment
-from proposals.models import AuditEvent
+from proposals.access import handling_body
+from proposals.access import may_import
 from proposals.models import Bureau
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.services import audit
 from proposals.services import proposal_register
-from proposals.workflow import staff_of
 
 # Column headers of the assignment list, in the order of the template.
 COL_SESSION = "会议"
@@ -141,10 +141,8 @@ class ImportResult:
 
 def import_office_body(*, actor: Any) -> str:
     """The body ("npc" / "cppcc") whose items this user may import; AccessDenied otherwise."""
-    staff = staff_of(actor)
-    if staff and staff.role == "office" and staff.office.kind in ("npc", "cppcc"):
-        return staff.office.kind
-    raise AccessDenied("只有区人大常委会办公室或区政协办公室可以导入交办清单")
+    may_import(user=actor).require()
+    return handling_body(actor) or ""
 
 
 # --- reading cells -------------------------------------------------------------------------------
@@ -267,8 +265,8 @@ def _existing_matches(*, item: ImportRow, proposal: Proposal) -> list[str]:
     assignments = list(proposal.assignments.all())
     successors = {a.reassigned_to_id for a in assignments if a.reassigned_to_id}
     original = [a for a in assignments if a.pk not in successors]
-    lead = {a.bureau_id for a in original if a.role == Assignment.Role.LEAD}
-    co = {a.bureau_id for a in original if a.role == Assignment.Role.CO_UNIT}
+    lead = {a.bureau_id for a in original if a.role == AssignmentRole.LEAD}
+    co = {a.bureau_id for a in original if a.role == AssignmentRole.CO_UNIT}
     if lead != {b.pk for b in item.lead_bureaus}:
         diffs.append(COL_LEAD_UNITS)
     if co != {b.pk for b in item.co_bureaus}:
@@ -486,7 +484,7 @@ def proposal_import_commit(*, data: bytes, filename: str, actor: Any) -> ImportR
             audit(
                 proposal=proposal,
                 actor=actor,
-                verb=AuditEvent.Verb.IMPORTED,
+                verb=AuditVerb.IMPORTED,
                 message=f"由交办清单“{filename}”第{item.row}行导入",
                 data={"file": filename, "sha256": preview.sha256, "row": item.row},
             )

@@ -1,9 +1,9 @@
 """The offices' tools: tracking board, statistics, import of the assignment list, audit trail,
-and the clerk's contact record. Thin: selectors read, services write."""
+and the clerk's contact record. Thin: access decides, forms clean, selectors read, services
+write."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +21,25 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core.choices import AssignmentState
+from core.choices import Body
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
-from core.validation import parse_date
 from offices import board
 from offices import importing
 from offices import statistics
 from offices.contacts import assignment_record_contact
+from offices.forms import ContactForm
+from offices.forms import ImportCommitForm
+from offices.forms import ImportUploadForm
 from offices.xlsx import xlsx_response
-from proposals.models import Body
+from proposals.access import may_import
+from proposals.access import may_record_contact
+from proposals.access import may_see_audit
 from proposals.models import Session
-from proposals.views import _visible
-from proposals.views import run_service
+from proposals.pages import require
+from proposals.pages import run_form
+from proposals.pages import visible_or_404
 
-_SHA = re.compile(r"^[0-9a-f]{64}$")
 EXPORT_MAX_ROWS = 50_000
 
 
@@ -128,49 +133,39 @@ def _staging_dir() -> Path:
 
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
-    try:
-        importing.import_office_body(actor=request.user)
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    context: dict[str, Any] = {"headers": importing.HEADERS}
+    """Upload → preview (every problem with its row and column; nothing written) → confirm."""
+    require(may_import(user=request.user))
+    context: dict[str, Any] = {"headers": importing.HEADERS, "upload_form": ImportUploadForm()}
     if request.method == "POST" and request.POST.get("step") == "commit":
-        sha = request.POST.get("sha256", "")
-        filename = request.POST.get("filename", "")[:200]
-        staged = _staging_dir() / f"{sha}.xlsx"
-        if not _SHA.match(sha) or not staged.exists():
+        commit = ImportCommitForm(request.POST)
+        staged = (
+            _staging_dir() / f"{commit.cleaned_data['sha256']}.xlsx" if commit.is_valid() else None
+        )
+        if staged is None or not staged.exists():
             messages.error(request, "预览已过期，请重新上传交办清单")
             return redirect("office:import")
+        filename = commit.cleaned_data["filename"]
         try:
             result = importing.proposal_import_commit(
                 data=staged.read_bytes(), filename=filename, actor=request.user
             )
+        except AccessDenied as exc:
+            raise PermissionDenied(exc.message) from exc
         except ApplicationError as exc:
             messages.error(request, exc.message)
             context["errors"] = exc.extra.get("errors", [])
-            return render(request, "office/import.html", context)
+            return render(request, "office/import.html", context, status=400)
         staged.unlink(missing_ok=True)
         messages.success(
             request, f"导入完成：新增 {len(result.created)} 件，已存在跳过 {result.skipped} 件"
         )
         return redirect("office:import")
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要导入的 .xlsx 文件")
-            return redirect("office:import")
-        if upload.size > settings.UPLOAD_MAX_BYTES:  # refused without reading it into memory
-            context["preview"] = importing.ImportPreview(
-                filename=upload.name,
-                sha256="",
-                errors=[
-                    importing.RowError(
-                        0,
-                        importing.FILE,
-                        f"文件过大，不能超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB",
-                    )
-                ],
-            )
-            return render(request, "office/import.html", context)
+        upload_form = ImportUploadForm(request.POST, request.FILES)
+        context["upload_form"] = upload_form
+        if not upload_form.is_valid():
+            return render(request, "office/import.html", context, status=400)
+        upload = upload_form.cleaned_data["file"]
         data = upload.read()
         preview = importing.proposal_import_preview(
             data=data, filename=upload.name, actor=request.user
@@ -178,15 +173,15 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if preview.ok and preview.new_rows:
             (_staging_dir() / f"{preview.sha256}.xlsx").write_bytes(data)
         context["preview"] = preview
+        context["commit_form"] = ImportCommitForm(
+            initial={"sha256": preview.sha256, "filename": preview.filename}
+        )
     return render(request, "office/import.html", context)
 
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    try:
-        importing.import_office_body(actor=request.user)
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
+    require(may_import(user=request.user))
     return xlsx_response(
         filename="交办清单模板.xlsx",
         title="交办清单",
@@ -197,8 +192,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_view(request: HttpRequest) -> HttpResponse:
-    if not board.user_may_see_audit(user=request.user):
-        raise PermissionDenied("只有交办机构和督查室可以查看审计记录")
+    require(may_see_audit(user=request.user))
     filters = board.AuditFilters.from_query(request.GET)
     size = _page_size(request)
     try:
@@ -225,20 +219,19 @@ def audit_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def contact_record(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    _visible(request, assignment_id)
-    contacted_on = parse_date(request.POST.get("contacted_on"))
-    if contacted_on is None:
-        messages.error(request, "请填写沟通日期（格式：2026-03-15）")
-        return redirect("proposals:assignment", assignment_id=assignment_id)
-    return run_service(
+    assignment = visible_or_404(request, assignment_id)
+    require(may_record_contact(assignment=assignment, user=request.user))
+    return run_form(
         request,
-        assignment_id,
-        lambda: assignment_record_contact(
-            assignment_id=assignment_id,
+        assignment=assignment,
+        form=ContactForm(request.POST, prefix="contact"),
+        call=lambda data: assignment_record_contact(
+            assignment_id=assignment.pk,
             actor=request.user,
-            contacted_on=contacted_on,
-            method=request.POST.get("method", ""),
-            note=request.POST.get("note", ""),
+            contacted_on=data["contacted_on"],
+            method=data["method"],
+            note=data["note"],
         ),
-        "面商情况已登记",
+        success="面商情况已登记",
+        title="登记面商",
     )

@@ -22,6 +22,8 @@ from core.models import BaseModel
 from core.names import person_name
 from proposals.workflow import AssignmentWorkflow
 from proposals.workflow import ExtensionWorkflow
+from proposals.workflow import Step
+from proposals.workflow import step
 
 # What differs between the two bodies, in the words the letters use.
 BODY_TERMS: dict[str, dict[str, str]] = {
@@ -260,6 +262,11 @@ class Proposal(BaseModel):
         return f"{self.session.name}第{self.number}号{self.session.terms['item']}"
 
     @property
+    def is_active(self) -> bool:
+        """Still handled: not withdrawn (撤回) or merged (并案)."""
+        return self.status == ProposalStatus.ACTIVE
+
+    @property
     def kind_label(self) -> str:
         return self.session.terms["item"]
 
@@ -347,6 +354,14 @@ class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
     def days_overdue(self, today: dt.date) -> int:
         return (today - self.due_date).days if self.is_open and today > self.due_date else 0
 
+    def step(self, name: str) -> Step:
+        """The declared transition as it applies to this assignment's role (lead or co-unit)."""
+        return step(name, role=self.role)
+
+    def transitions_from_here(self) -> list[str]:
+        """Names of the transitions declared from the current state, in declaration order."""
+        return [t.name for t in self.get_all_state_transitions() if t.source == self.state]
+
 
 class ExtensionRequest(ConcurrentTransitionMixin, ExtensionWorkflow, BaseModel):
     """延期申请: asked by the bureau, decided by the office; approval moves the due date."""
@@ -387,6 +402,9 @@ class ExtensionRequest(ConcurrentTransitionMixin, ExtensionWorkflow, BaseModel):
 
     def __str__(self) -> str:
         return f"{self.assignment} 延期至 {self.requested_due_date}"
+
+    def step(self, name: str) -> Step:
+        return step(name, workflow=ExtensionWorkflow)
 
 
 class AuditEvent(models.Model):

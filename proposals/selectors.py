@@ -1,5 +1,7 @@
-"""Reads with access checks. A bureau's staff see their own bureau's assignments; the NPC and
-CPPCC offices and the supervision office see everything, read-only except their own decisions."""
+"""Reads, scoped by access. A bureau's staff see their own bureau's assignments; the NPC and
+CPPCC offices and the supervision office see everything, read-only except their own decisions.
+What waits in whose inbox, and what the inbox says to do, come from the workflow's declarations.
+"""
 
 from __future__ import annotations
 
@@ -14,111 +16,122 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.choices import AssignmentRole
 from core.choices import AssignmentState
+from core.choices import ExtensionState
+from core.choices import OfficeKind
+from core.choices import ProposalStatus
+from core.choices import StaffRole
 from core.exceptions import AccessDenied
 from core.names import person_name
 from proposals import calendar
+from proposals.access import reads_everything
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
+from proposals.models import Proposal
 from proposals.models import Staff
-from proposals.workflow import COMMENT_REQUIRED
-from proposals.workflow import TRANSITION_LABELS
+from proposals.workflow import ExtensionWorkflow
+from proposals.workflow import label_of
 from proposals.workflow import staff_of
+from proposals.workflow import step
+from proposals.workflow import steps
+from proposals.workflow import todo_states
 
 S = AssignmentState
+# The handling office's to-do once a letter is issued (not a transition: the proposer answers).
+FEEDBACK_TODO = "登记满意度"
+EXTENSION_TODO = step("approve", workflow=ExtensionWorkflow).todo[StaffRole.OFFICE]
 
 
 def assignment_list_visible(*, user: Any) -> QuerySet[Assignment]:
     qs = Assignment.objects.select_related("proposal__session", "bureau", "clerk")
+    if reads_everything(user):
+        return qs.all()
     staff = staff_of(user)
     if staff is None:
-        return qs.all() if getattr(user, "is_superuser", False) else qs.none()
-    if staff.role == Staff.Role.OFFICE:
-        return qs.all()
+        return qs.none()
     return qs.filter(bureau_id=staff.bureau_id)
 
 
 def assignment_get_visible(*, user: Any, assignment_id: int) -> Assignment:
+    """The assignment if this user may see it; the same error for missing and forbidden."""
     try:
         return assignment_list_visible(user=user).get(pk=assignment_id)
     except Assignment.DoesNotExist as exc:
         raise AccessDenied("事项不存在或您无权查看") from exc
 
 
+def proposal_list_visible(*, user: Any) -> QuerySet[Proposal]:
+    """Items with at least one assignment this user can see (all of them for the offices)."""
+    items = Proposal.objects.select_related("session")
+    if reads_everything(user):
+        return items.all()
+    visible = assignment_list_visible(user=user)
+    return items.filter(pk__in=visible.values("proposal_id"))
+
+
 def assignment_inbox(*, user: Any) -> QuerySet[Assignment]:
-    """What waits for this user now, soonest due first."""
+    """What waits for this user now, soonest due first: the states in which a transition
+    declares a to-do for the user's role, plus, for the handling office, pending extensions and
+    letters whose satisfaction is not recorded."""
     staff = staff_of(user)
     visible = assignment_list_visible(user=user)
     if staff is None:
         return visible.none()
-    visible = visible.filter(proposal__status="active").annotate(  # withdrawn/merged: no work
+    visible = visible.filter(proposal__status=ProposalStatus.ACTIVE).annotate(
         has_pending_extension=Exists(
-            ExtensionRequest.objects.filter(assignment=OuterRef("pk"), state="pending")
+            ExtensionRequest.objects.filter(assignment=OuterRef("pk"), state=ExtensionState.PENDING)
         )
     )
-    if staff.role == Staff.Role.CLERK:
-        states = [S.ASSIGNED, S.ACCEPTED, S.DRAFTING, S.APPROVED, S.ISSUED]
-        return visible.filter(state__in=states).exclude(state=S.ISSUED, role="co_unit")
-    if staff.role == Staff.Role.SUPERVISOR:
-        return visible.filter(state__in=[S.IN_REVIEW, S.APPROVED, S.ASSIGNED])
-    if staff.office.kind == "supervision":
+    if staff.role != StaffRole.OFFICE:
+        waiting = Q()
+        for role in AssignmentRole.values:
+            waiting |= Q(role=role, state__in=todo_states(staff.role, role))
+        return visible.filter(waiting)
+    if staff.office.kind == OfficeKind.SUPERVISION:
         return visible.filter(due_date__lt=timezone.localdate()).exclude(state__in=S.closed())
-    body = staff.office.kind
-    return (
-        visible.filter(proposal__session__body=body)
-        .filter(
-            Q(state=S.REASSIGNMENT_REQUESTED)
-            | Q(extensions__state="pending")
-            | Q(state__in=S.replied(), role="lead", reply__satisfaction="")
-        )
-        .distinct()
+    return visible.filter(proposal__session__body=staff.office.kind).filter(
+        Q(state__in=todo_states(StaffRole.OFFICE))
+        | Q(has_pending_extension=True)
+        | Q(state__in=S.replied(), role=AssignmentRole.LEAD, reply__satisfaction="")
     )
 
 
 def inbox_task(*, assignment: Assignment, staff: Staff | None) -> str:
-    """Why the item is in this user's inbox: the next thing to do (待办事项)."""
-    a = assignment
+    """Why the item is in this user's inbox: the next thing to do (待办事项), as declared."""
     if staff is None:
         return ""
-    if staff.role == Staff.Role.OFFICE:
-        if staff.office.kind == "supervision":
-            return "督办逾期事项"
-        if a.state == S.REASSIGNMENT_REQUESTED:
-            return "审批调整申请"
-        if getattr(a, "has_pending_extension", False):
-            return "审批延期申请"
-        return "登记满意度" if a.state in S.replied() else ""
-    if staff.role == Staff.Role.SUPERVISOR:
-        tasks = {S.IN_REVIEW: "审核签批", S.APPROVED: "印发复函", S.ASSIGNED: "签收"}
-        return tasks.get(a.state, "")
-    tasks = {
-        S.ASSIGNED: "签收或申请调整",
-        S.ACCEPTED: "开始办理",
-        S.DRAFTING: "起草协办意见" if not a.is_lead else "起草复函",
-        S.APPROVED: "送出协办意见" if not a.is_lead else "印发复函",
-        S.ISSUED: "抄送",
-    }
-    return tasks.get(a.state, "")
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: str
-    needs_comment: bool
-
-
-# Transitions that have their own form (a bureau to choose, a number to allocate, feedback).
-OWN_FORM = frozenset({"reassign", "reopen", "issue"})
-
-
-def assignment_actions(*, assignment: Assignment, user: Any) -> list[Action]:
-    """The transitions this user may take on this assignment right now."""
-    return [
-        Action(t.name, TRANSITION_LABELS[t.name], t.name in COMMENT_REQUIRED)
-        for t in assignment.get_available_user_state_transitions(user)
+    if staff.role == StaffRole.OFFICE and staff.office.kind == OfficeKind.SUPERVISION:
+        return "督办逾期事项"
+    todos = [
+        todo
+        for name in assignment.transitions_from_here()
+        if (todo := assignment.step(name).todo.get(staff.role))
     ]
+    if staff.role == StaffRole.OFFICE:
+        if getattr(assignment, "has_pending_extension", False):
+            todos.append(EXTENSION_TODO)
+        if assignment.state in S.replied() and assignment.is_lead:
+            todos.append(FEEDBACK_TODO)
+    return "或".join(dict.fromkeys(todos))
+
+
+def inbox_intro(*, staff: Staff | None) -> str:
+    """The line above the inbox: what this role's inbox holds, from the declared to-dos."""
+    if staff is None:
+        return "您的账号尚未分配单位或机构，请联系管理员。"
+    if staff.role == StaffRole.OFFICE and staff.office.kind == OfficeKind.SUPERVISION:
+        return "已逾期未办结的事项。"
+    todos = [
+        todo
+        for declared in steps().values()
+        for role in AssignmentRole.values
+        if (todo := declared.for_role(role).todo.get(staff.role))
+    ]
+    if staff.role == StaffRole.OFFICE:
+        todos += [EXTENSION_TODO, FEEDBACK_TODO]
+    return f"待{'、'.join(dict.fromkeys(todos))}的事项。"
 
 
 @dataclass(frozen=True)
@@ -130,9 +143,7 @@ class HistoryEntry:
 
 
 def _name(user: Any) -> str:
-    if user is None:
-        return "系统"
-    return person_name(user)
+    return "系统" if user is None else person_name(user)
 
 
 def assignment_history(*, assignment: Assignment) -> list[HistoryEntry]:
@@ -142,7 +153,7 @@ def assignment_history(*, assignment: Assignment) -> list[HistoryEntry]:
         HistoryEntry(
             log.timestamp,
             _name(log.by),
-            TRANSITION_LABELS.get(log.transition, log.transition),
+            label_of(log.transition, assignment.role),
             log.description or "",
         )
         for log in logs
@@ -158,18 +169,29 @@ def assignment_history(*, assignment: Assignment) -> list[HistoryEntry]:
 
 def extension_list_pending(*, user: Any) -> QuerySet[ExtensionRequest]:
     visible = assignment_list_visible(user=user)
-    return ExtensionRequest.objects.filter(state="pending", assignment__in=visible).select_related(
-        "assignment__proposal__session", "assignment__bureau"
-    )
+    return ExtensionRequest.objects.filter(
+        state=ExtensionState.PENDING, assignment__in=visible
+    ).select_related("assignment__proposal__session", "assignment__bureau")
 
 
-def due_label(*, assignment: Assignment, today: dt.date | None = None) -> str:
+@dataclass(frozen=True)
+class Due:
+    """How much time is left, as the pages and notices say it, and whether it is overdue."""
+
+    text: str
+    overdue: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def due_label(*, assignment: Assignment, today: dt.date | None = None) -> Due:
     """“N 个工作日后到期” / “今日到期” / “已逾期 N 天”, computed, never stored."""
     if not assignment.is_open:
-        return "已办结"
+        return Due("已办结")
     today = today or timezone.localdate()
     if assignment.due_date < today:
-        return f"已逾期 {(today - assignment.due_date).days} 天"
+        return Due(f"已逾期 {(today - assignment.due_date).days} 天", overdue=True)
     if assignment.due_date == today:
-        return "今日到期"
-    return f"{calendar.workdays_between(today, assignment.due_date)} 个工作日后到期"
+        return Due("今日到期")
+    return Due(f"{calendar.workdays_between(today, assignment.due_date)} 个工作日后到期")

@@ -1,13 +1,11 @@
-"""Thin views: look up through selectors, write through services, show errors in Chinese."""
+"""Thin views: selectors read, access decides, forms clean, services write. Templates receive
+capability flags (`caps`) and forms; they never test roles or states themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.http import HttpRequest
 from django.http import HttpResponse
@@ -18,36 +16,26 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.choices import AssignmentState
-from core.exceptions import AccessDenied
-from core.exceptions import ApplicationError
-from core.validation import parse_date
+from core.choices import ExtensionState
 from proposals import selectors
 from proposals import services
-from proposals.models import Bureau
+from proposals.access import assignment_capabilities
+from proposals.access import may_decide_extensions
+from proposals.access import may_request_extension
+from proposals.access import may_withdraw
+from proposals.forms import ExtensionDecisionForm
+from proposals.forms import ExtensionRequestForm
+from proposals.forms import MergeForm
+from proposals.forms import TransitionForm
+from proposals.forms import WithdrawForm
+from proposals.forms import transition_form
 from proposals.models import ExtensionRequest
-from proposals.workflow import is_handling_office
-
-
-def _visible(request: HttpRequest, assignment_id: int) -> Any:
-    try:
-        return selectors.assignment_get_visible(user=request.user, assignment_id=assignment_id)
-    except AccessDenied as exc:
-        raise Http404(exc.message) from exc
-
-
-def run_service(
-    request: HttpRequest, assignment_id: int, call: Callable[[], Any], success: str
-) -> HttpResponse:
-    """Run a service for a POST and come back to the item page with its message."""
-    try:
-        call()
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return redirect("proposals:assignment", assignment_id=assignment_id)
+from proposals.pages import action_forms
+from proposals.pages import panels_for
+from proposals.pages import require
+from proposals.pages import run_form
+from proposals.pages import visible_or_404
+from proposals.workflow import steps
 
 
 @login_required
@@ -63,7 +51,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
         for a in items
     ]
-    return render(request, "proposals/inbox.html", {"rows": rows, "staff": staff, "today": today})
+    context = {"rows": rows, "intro": selectors.inbox_intro(staff=staff), "today": today}
+    return render(request, "proposals/inbox.html", context)
 
 
 @login_required
@@ -85,117 +74,100 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = _visible(request, assignment_id)
-    proposal = assignment.proposal
-    visible = selectors.assignment_list_visible(user=request.user)
-    siblings = visible.filter(proposal=proposal).exclude(pk=assignment.pk)
-    actions = selectors.assignment_actions(assignment=assignment, user=request.user)
-    reply = getattr(assignment, "reply", None) if assignment.is_lead else None
-    opinion = getattr(assignment, "opinion", None) if not assignment.is_lead else None
-    office = is_handling_office(assignment, request.user)
-    context = {
+    assignment = visible_or_404(request, assignment_id)
+    caps = assignment_capabilities(assignment=assignment, user=request.user)
+    actions = action_forms(assignment=assignment, actions=caps.actions)
+    extensions = list(assignment.extensions.order_by("-created_at"))
+    context: dict[str, Any] = {
         "a": assignment,
-        "p": proposal,
-        "siblings": siblings,
-        "actions": [x for x in actions if x.name not in selectors.OWN_FORM],
-        "can_issue": any(x.name == "issue" for x in actions),
-        "can_reassign": any(x.name == "reassign" for x in actions),
-        "reply": reply,
-        "letters": list(reply.letters.all()) if reply else [],
-        "latest_version": reply.versions.last() if reply else None,
-        "opinion": opinion,
+        "p": assignment.proposal,
+        "caps": caps,
+        "actions": actions,
+        "siblings": selectors.assignment_list_visible(user=request.user)
+        .filter(proposal=assignment.proposal)
+        .exclude(pk=assignment.pk),
         "history": selectors.assignment_history(assignment=assignment),
         "due": selectors.due_label(assignment=assignment),
-        "extensions": assignment.extensions.order_by("-created_at"),
-        "is_office": office,
-        "is_member": request.user.is_authenticated
-        and getattr(selectors.staff_of(request.user), "bureau_id", None) == assignment.bureau_id,
-        "bureaus": Bureau.objects.exclude(pk=assignment.bureau_id) if office else [],
-        "satisfaction_choices": [
-            ("satisfied", "满意"),
-            ("basically", "基本满意"),
-            ("unsatisfied", "不满意"),
+        "extensions": [
+            (
+                e,
+                ExtensionDecisionForm(prefix=f"ext{e.pk}")
+                if caps.decide_extensions and e.state == ExtensionState.PENDING
+                else None,
+            )
+            for e in extensions
         ],
-        "co_opinions": (
-            proposal.assignments.filter(role="co_unit").select_related("bureau", "opinion")
-            if assignment.is_lead
-            else []
-        ),
+        "extension_form": ExtensionRequestForm() if caps.request_extension else None,
+        "withdraw_form": WithdrawForm() if caps.withdraw else None,
+        "merge_form": MergeForm() if caps.withdraw else None,
+        "panels": panels_for(request, assignment, caps),
     }
     return render(request, "proposals/assignment.html", context)
-
-
-SIMPLE_TRANSITIONS: dict[str, tuple[Callable[..., Any], str]] = {
-    "accept": (services.assignment_accept, "已签收"),
-    "start_drafting": (services.assignment_start_drafting, "已开始办理"),
-    "submit": (services.assignment_submit, "已提交领导审核"),
-    "approve": (services.assignment_approve, "已签批"),
-    "return_for_revision": (services.assignment_return, "已退回修改"),
-    "request_reassignment": (services.assignment_request_reassignment, "已提交调整申请"),
-    "keep": (services.assignment_keep, "已退回原单位办理"),
-    "send_cc": (services.assignment_send_cc, "已抄送"),
-}
-COMMENT_ARG = {
-    "return_for_revision": "comment",
-    "keep": "comment",
-    "request_reassignment": "reason",
-    "submit": "comment",
-    "approve": "comment",
-}
 
 
 @login_required
 @require_POST
 def assignment_transition(request: HttpRequest, assignment_id: int, name: str) -> HttpResponse:
-    _visible(request, assignment_id)
-    if name not in SIMPLE_TRANSITIONS:
+    """A plain transition (only a comment, if any), as declared in proposals/workflow.py."""
+    assignment = visible_or_404(request, assignment_id)
+    declared = steps().get(name)
+    if declared is None or not declared.plain:
         raise Http404("未知操作")
-    service, success = SIMPLE_TRANSITIONS[name]
-    kwargs: dict[str, Any] = {"assignment_id": assignment_id, "actor": request.user}
-    if name in COMMENT_ARG:
-        kwargs[COMMENT_ARG[name]] = request.POST.get("comment", "")
-    return run_service(request, assignment_id, lambda: service(**kwargs), success)
+    step = assignment.step(name)
+    return run_form(
+        request,
+        assignment=assignment,
+        form=TransitionForm(request.POST, step=step, prefix=name),
+        call=lambda data: services.assignment_transition(
+            assignment_id=assignment.pk,
+            name=name,
+            actor=request.user,
+            comment=data.get("comment", ""),
+        ),
+        success=step.done,
+        title=step.label,
+    )
 
 
 @login_required
 @require_POST
 def assignment_reassign(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    _visible(request, assignment_id)
-    bureau = Bureau.objects.filter(pk=request.POST.get("bureau") or 0).first()
-    if bureau is None:
-        messages.error(request, "请选择新的承办单位")
-        return redirect("proposals:assignment", assignment_id=assignment_id)
-    return run_service(
+    assignment = visible_or_404(request, assignment_id)
+    step = assignment.step("reassign")
+    return run_form(
         request,
-        assignment_id,
-        lambda: services.assignment_reassign(
-            assignment_id=assignment_id,
-            actor=request.user,
-            to_bureau=bureau,
-            comment=request.POST.get("comment", ""),
+        assignment=assignment,
+        form=transition_form(
+            assignment=assignment, name="reassign", data=request.POST, prefix="reassign"
         ),
-        f"已改由{bureau.short_name}办理",
+        call=lambda data: services.assignment_reassign(
+            assignment_id=assignment.pk,
+            actor=request.user,
+            to_bureau=data["bureau"],
+            comment=data.get("comment", ""),
+        ),
+        success=step.done,
+        title=step.label,
     )
 
 
 @login_required
 @require_POST
 def extension_request(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    _visible(request, assignment_id)
-    due = parse_date(request.POST.get("requested_due_date", ""))
-    if due is None:
-        messages.error(request, "请填写申请延至的日期（格式：2026-12-31）")
-        return redirect("proposals:assignment", assignment_id=assignment_id)
-    return run_service(
+    assignment = visible_or_404(request, assignment_id)
+    require(may_request_extension(assignment=assignment, user=request.user))
+    return run_form(
         request,
-        assignment_id,
-        lambda: services.extension_request(
-            assignment_id=assignment_id,
+        assignment=assignment,
+        form=ExtensionRequestForm(request.POST),
+        call=lambda data: services.extension_request(
+            assignment_id=assignment.pk,
             actor=request.user,
-            requested_due_date=due,
-            reason=request.POST.get("reason", ""),
+            requested_due_date=data["requested_due_date"],
+            reason=data["reason"],
         ),
-        "已提交延期申请，待交办机构审批",
+        success="已提交延期申请，待交办机构审批",
+        title="申请延期",
     )
 
 
@@ -205,23 +177,27 @@ def extension_decide(request: HttpRequest, extension_id: int) -> HttpResponse:
     extension = ExtensionRequest.objects.filter(pk=extension_id).first()
     if extension is None:
         raise Http404("延期申请不存在")
-    assignment_id = _visible(request, extension.assignment_id).pk
-    approve = request.POST.get("decision") == "approve"
-    comment = request.POST.get("comment", "")
-    if approve:
+    assignment = visible_or_404(request, extension.assignment_id)
+    require(may_decide_extensions(assignment=assignment, user=request.user))
 
-        def call() -> Any:
-            return services.extension_approve(
-                extension_id=extension_id, actor=request.user, comment=comment
-            )
-    else:
+    def decide(data: dict[str, Any]) -> Any:
+        service = (
+            services.extension_approve
+            if data["decision"] == "approve"
+            else services.extension_reject
+        )
+        return service(extension_id=extension.pk, actor=request.user, comment=data["comment"])
 
-        def call() -> Any:
-            return services.extension_reject(
-                extension_id=extension_id, actor=request.user, comment=comment
-            )
-
-    return run_service(request, assignment_id, call, "已同意延期" if approve else "已不同意延期")
+    form = ExtensionDecisionForm(request.POST, prefix=f"ext{extension.pk}")
+    decision = request.POST.get(f"ext{extension.pk}-decision", "")
+    return run_form(
+        request,
+        assignment=assignment,
+        form=form,
+        call=decide,
+        success=extension.step(decision).done if decision in ("approve", "reject") else "",
+        title="审批延期申请",
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -231,36 +207,35 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_withdraw(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = _visible(request, assignment_id)
-    return run_service(
+    assignment = visible_or_404(request, assignment_id)
+    require(may_withdraw(assignment=assignment, user=request.user))
+    return run_form(
         request,
-        assignment_id,
-        lambda: services.proposal_withdraw(
-            proposal_id=assignment.proposal_id,
-            actor=request.user,
-            reason=request.POST.get("reason", ""),
+        assignment=assignment,
+        form=WithdrawForm(request.POST),
+        call=lambda data: services.proposal_withdraw(
+            proposal_id=assignment.proposal_id, actor=request.user, reason=data["reason"]
         ),
-        "事项已撤回，不再办理",
+        success="事项已撤回，不再办理",
+        title="撤回",
     )
 
 
 @login_required
 @require_POST
 def proposal_merge(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = _visible(request, assignment_id)
-    try:
-        into_number = int(request.POST.get("into_number", ""))
-    except ValueError:
-        messages.error(request, "请填写要并入的事项编号（数字）")
-        return redirect("proposals:assignment", assignment_id=assignment_id)
-    return run_service(
+    assignment = visible_or_404(request, assignment_id)
+    require(may_withdraw(assignment=assignment, user=request.user))
+    return run_form(
         request,
-        assignment_id,
-        lambda: services.proposal_merge(
+        assignment=assignment,
+        form=MergeForm(request.POST),
+        call=lambda data: services.proposal_merge(
             proposal_id=assignment.proposal_id,
-            into_number=into_number,
+            into_number=data["into_number"],
             actor=request.user,
-            reason=request.POST.get("reason", ""),
+            reason=data["reason"],
         ),
-        f"已并入第{into_number}号",
+        success=lambda data: f"已并入第{data['into_number']}号",
+        title="并案",
     )

@@ -1,11 +1,26 @@
-"""The handling workflow, declared once: states, transitions, conditions and who may take them.
+"""The handling workflow, declared once: states, transitions, who may take them, when, and
+everything the rest of the system needs to know about each one.
 
-Transition bodies are empty on purpose. Services (proposals/services/, replies/services.py)
-lock, run the transition, save, write the audit row and queue side effects on commit.
+Each `@transition` carries a `Step` in django-fsm-2's `custom=`: its label, the message after
+it, whether it needs a comment, the service that alone may run it, the notice it sends and the
+to-do line it puts in a user's inbox. Pages, forms, the API, the inbox, notifications, the audit
+trail and the README graph all read these declarations (`step`, `steps`); none keeps a table
+of its own. Adding a plain transition means adding one decorated method here.
+
+Transition bodies only set fields of the assignment itself. Services (proposals/services/,
+replies/services.py) lock, run the transition, save, write the audit row and queue side effects
+on commit.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -14,59 +29,109 @@ from django_fsm import transition
 from django_fsm_log.decorators import fsm_log_by
 from django_fsm_log.decorators import fsm_log_description
 
+from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import ExtensionState
+from core.choices import NoticeKind
+from core.choices import ProposalStatus
+from core.choices import Satisfaction
+from core.choices import StaffRole
 
 if TYPE_CHECKING:
     from proposals.models import Assignment
-    from proposals.models import ExtensionRequest
-
+    from proposals.models import Staff
 
 S = AssignmentState
+CLERK, SUPERVISOR, OFFICE = StaffRole.CLERK, StaffRole.SUPERVISOR, StaffRole.OFFICE
 
 
 # --- who may act -------------------------------------------------------------------------------
 
 
-def staff_of(user: Any) -> Any:
+def staff_of(user: Any) -> Staff | None:
     """The user's Staff row (bureau or office), or None for anonymous users and users without."""
     return getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
 
 
-def is_bureau_member(instance: Assignment, user: Any) -> bool:
-    staff = staff_of(user)
-    return bool(staff and staff.is_bureau_staff and staff.bureau_id == instance.bureau_id)
+def _assignment_of(instance: Any) -> Assignment:
+    """Transitions of an extension request are decided on its assignment."""
+    return getattr(instance, "assignment", instance)
 
 
-def is_bureau_clerk(instance: Assignment, user: Any) -> bool:
-    staff = staff_of(user)
-    return bool(is_bureau_member(instance, user) and staff.role == "clerk")
+@dataclass(frozen=True)
+class Who:
+    """A permission: the staff roles that may take a transition, and where they must sit: in the
+    assigned bureau, or in the office that handles the item's body (NPC office for 建议, CPPCC
+    office for 提案; the supervision office only reads). Callable as django-fsm's `permission`;
+    its roles also tell the inbox which states wait for whom."""
+
+    roles: frozenset[str]
+    scope: str  # "bureau" or "office"
+    label: str  # who, in the refusal message: 只有{label}可以签批
+
+    def __call__(self, instance: Any, user: Any) -> bool:
+        staff = staff_of(user)
+        if staff is None or staff.role not in self.roles:
+            return False
+        assignment = _assignment_of(instance)
+        if self.scope == "bureau":
+            return staff.bureau_id == assignment.bureau_id
+        return staff.office.kind == assignment.proposal.session.body
 
 
-def is_bureau_supervisor(instance: Assignment, user: Any) -> bool:
-    staff = staff_of(user)
-    return bool(is_bureau_member(instance, user) and staff.role == "supervisor")
+bureau_member = Who(frozenset({CLERK, SUPERVISOR}), "bureau", "本单位承办人员")
+bureau_clerk = Who(frozenset({CLERK}), "bureau", "本单位承办人")
+bureau_supervisor = Who(frozenset({SUPERVISOR}), "bureau", "本单位承办领导")
+handling_office = Who(frozenset({OFFICE}), "office", "交办机构")
 
 
-def is_handling_office(instance: Assignment, user: Any) -> bool:
-    """The NPC office for 建议, the CPPCC office for 提案 (the supervision office only reads)."""
-    staff = staff_of(user)
-    return bool(
-        staff and staff.role == "office" and staff.office.kind == instance.proposal.session.body
-    )
+def is_bureau_member(instance: Any, user: Any) -> bool:
+    return bureau_member(instance, user)
 
 
-def is_extension_office(instance: ExtensionRequest, user: Any) -> bool:
-    return is_handling_office(instance.assignment, user)
+def is_bureau_clerk(instance: Any, user: Any) -> bool:
+    return bureau_clerk(instance, user)
 
 
-# --- conditions --------------------------------------------------------------------------------
+def is_bureau_supervisor(instance: Any, user: Any) -> bool:
+    return bureau_supervisor(instance, user)
 
 
+def is_handling_office(instance: Any, user: Any) -> bool:
+    return handling_office(instance, user)
+
+
+# --- conditions, each with the message the user sees when it holds a transition back ----------
+
+Condition = Callable[[Any], bool]
+
+
+def condition(message: str) -> Callable[[Condition], Condition]:
+    """Attach the user-facing reason to a condition where the condition is defined."""
+
+    def mark(func: Condition) -> Condition:
+        func.message = message  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def condition_message(func: Condition, fallback: str) -> str:
+    return getattr(func, "message", fallback)
+
+
+@condition("该事项已撤回或并案，不再办理")
+def proposal_active(instance: Any) -> bool:
+    """A withdrawn (撤回) or merged (并案) item is no longer handled, extensions included."""
+    return _assignment_of(instance).proposal.status == ProposalStatus.ACTIVE
+
+
+@condition("已超过申请调整期限，不能再申请调整承办单位，请与交办机构联系")
 def within_reassignment_window(instance: Assignment) -> bool:
     return timezone.localdate() <= instance.reassignment_deadline
 
 
+@condition("复函尚未填写完整（正文、答复分类、承办领导、承办人、联系电话均为必填）")
 def draft_complete(instance: Assignment) -> bool:
     if instance.is_lead:
         reply = getattr(instance, "reply", None)
@@ -82,213 +147,365 @@ def draft_complete(instance: Assignment) -> bool:
     return bool(opinion and opinion.body.strip())
 
 
+@condition("尚有协办单位未送出协办意见，暂不能印发")
 def co_unit_opinions_in(instance: Assignment) -> bool:
     """A lead unit issues only after every co-unit has sent its opinion (会签)."""
     if not instance.is_lead:
         return True
-    pending = instance.proposal.assignments.filter(role="co_unit").exclude(
-        state__in=[S.ISSUED, S.CC_SENT, S.REASSIGNED]
+    pending = instance.proposal.assignments.filter(role=AssignmentRole.CO_UNIT).exclude(
+        state__in=S.closed()
     )
     return not pending.exists()
 
 
-def proposal_active(instance: Assignment) -> bool:
-    """A withdrawn (撤回) or merged (并案) item is no longer handled."""
-    return instance.proposal.status == "active"
-
-
+@condition("只有主办单位可以执行此操作")
 def is_lead(instance: Assignment) -> bool:
     return instance.is_lead
 
 
+@condition("只有代表委员反馈“不满意”后才能重新办理")
 def proposer_unsatisfied(instance: Assignment) -> bool:
     reply = getattr(instance, "reply", None)
-    return bool(reply and reply.satisfaction == "unsatisfied")
+    return bool(reply and reply.satisfaction == Satisfaction.UNSATISFIED)
+
+
+@condition("该事项已办结，不再受理延期申请")
+def assignment_open(instance: Any) -> bool:
+    return _assignment_of(instance).is_open
+
+
+# --- what each transition is, beyond its edge in the graph ----------------------------------------
+
+
+class Comment(StrEnum):
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+PLAIN = ""  # Step.service of a transition that `assignment_transition` runs by name
+
+
+@dataclass(frozen=True)
+class Step:
+    """Everything about one transition besides its source, target, conditions and permission.
+
+    `service` names the one public service that runs it when it needs more than a comment (a
+    number allocated, a new period, a bureau chosen, a version kept): the generic service and
+    the generic page form refuse it, so `issue` always allocates a number and `reopen` always
+    sets a new period. `todo` is the inbox line per staff role that should act on it. `variants`
+    override fields for a co-unit's assignment (its `issue` sends an opinion, not a letter)."""
+
+    label: str
+    done: str
+    button: str = ""  # the button's text when it says more than the label
+    comment: Comment = Comment.NONE
+    comment_label: str = "意见"
+    service: str = PLAIN
+    url: str = "proposals:transition"  # the page endpoint that takes the form
+    notice: NoticeKind | None = None
+    todo: Mapping[str, str] = field(default_factory=dict)
+    confirm: str = ""
+    direct: bool = (
+        True  # taken by its own button (and the API); False: only as part of another form
+    )
+    variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def plain(self) -> bool:
+        return self.service == PLAIN
+
+    @property
+    def button_text(self) -> str:
+        return self.button or self.label
+
+    def for_role(self, role: str) -> Step:
+        """This step as it applies to a lead unit or a co-unit."""
+        changes = self.variants.get(role)
+        return dataclasses.replace(self, **changes) if changes else self
+
+
+def _declare(step: Step, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """@transition with its Step, logged by django-fsm-log with the actor and the comment."""
+
+    def decorate(method: Callable[..., None]) -> Callable[..., None]:
+        return fsm_log_by(
+            fsm_log_description(transition(field="state", custom={"step": step}, **kwargs)(method))
+        )
+
+    return decorate
 
 
 # --- the graph ---------------------------------------------------------------------------------
 
 
 class AssignmentWorkflow:
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        conditions=[proposal_active],
+    """交办任务的办理流程 (mixed into proposals.models.Assignment)."""
+
+    @_declare(
+        Step(label="签收", done="已签收", todo={CLERK: "签收", SUPERVISOR: "签收"}),
         source=S.ASSIGNED,
         target=S.ACCEPTED,
-        permission=is_bureau_member,
+        conditions=[proposal_active],
+        permission=bureau_member,
     )
     def accept(self, by: Any = None, description: str | None = None) -> None:
-        """签收"""
+        """The clerk who accepts becomes the item's clerk (承办人) unless one is set."""
+        staff = staff_of(by)
+        if self.clerk_id is None and staff is not None and staff.role == CLERK:  # type: ignore[attr-defined]
+            self.clerk = by
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        source=[S.ASSIGNED, S.ACCEPTED],
+    @_declare(
+        Step(
+            label="申请调整",
+            done="已提交调整申请，待交办机构决定",
+            comment=Comment.REQUIRED,
+            comment_label="申请调整的理由",
+            notice=NoticeKind.REASSIGNMENT_REQUESTED,
+            todo={CLERK: "申请调整"},
+        ),
+        source=S.window(),
         target=S.REASSIGNMENT_REQUESTED,
         conditions=[proposal_active, within_reassignment_window],
-        permission=is_bureau_member,
+        permission=bureau_member,
     )
     def request_reassignment(self, by: Any = None, description: str | None = None) -> None:
-        """申请调整承办单位"""
+        self.reassignment_reason = description or ""  # type: ignore[attr-defined]
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        conditions=[proposal_active],
+    @_declare(
+        Step(
+            label="不同意调整",
+            done="已退回原单位办理",
+            comment=Comment.REQUIRED,
+            comment_label="不同意调整的理由",
+        ),
         source=S.REASSIGNMENT_REQUESTED,
         target=S.ASSIGNED,
-        permission=is_handling_office,
+        conditions=[proposal_active],
+        permission=handling_office,
     )
     def keep(self, by: Any = None, description: str | None = None) -> None:
-        """不同意调整，退回原单位办理"""
+        """The office refuses: the bureau handles the item after all."""
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        conditions=[proposal_active],
+    @_declare(
+        Step(
+            label="同意调整",
+            done="已改由新单位办理",
+            comment=Comment.OPTIONAL,
+            comment_label="说明",
+            service="assignment_reassign",
+            url="proposals:reassign",
+            todo={OFFICE: "审批调整申请"},
+        ),
         source=S.REASSIGNMENT_REQUESTED,
         target=S.REASSIGNED,
-        permission=is_handling_office,
+        conditions=[proposal_active],
+        permission=handling_office,
     )
     def reassign(self, by: Any = None, description: str | None = None) -> None:
-        """同意调整，改由他单位办理"""
+        """The office moves the item to another bureau (assignment_reassign opens it there)."""
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        conditions=[proposal_active],
+    @_declare(
+        Step(label="开始办理", done="已开始办理", todo={CLERK: "开始办理"}),
         source=S.ACCEPTED,
         target=S.DRAFTING,
-        permission=is_bureau_clerk,
+        conditions=[proposal_active],
+        permission=bureau_clerk,
     )
     def start_drafting(self, by: Any = None, description: str | None = None) -> None:
-        """开始办理"""
+        pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
+    @_declare(
+        Step(
+            label="提交审核",
+            done="已提交领导审核",
+            comment=Comment.OPTIONAL,
+            comment_label="提交说明",
+            service="draft_submit",
+            url="replies:submit",
+            notice=NoticeKind.SUBMITTED,
+            todo={CLERK: "起草复函"},
+            confirm="提交后草稿不能再修改，直到领导退回。确认提交审核？",
+            variants={AssignmentRole.CO_UNIT: {"todo": {CLERK: "起草协办意见"}}},
+        ),
         source=S.DRAFTING,
         target=S.IN_REVIEW,
         conditions=[proposal_active, draft_complete],
-        permission=is_bureau_clerk,
+        permission=bureau_clerk,
     )
     def submit(self, by: Any = None, description: str | None = None) -> None:
-        """提交领导审核"""
+        """The draft goes to the supervisor (draft_submit keeps the submitted version)."""
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        conditions=[proposal_active],
+    @_declare(
+        Step(
+            label="退回修改",
+            done="已退回修改",
+            comment=Comment.REQUIRED,
+            comment_label="退回意见",
+            notice=NoticeKind.RETURNED,
+        ),
         source=S.IN_REVIEW,
         target=S.DRAFTING,
-        permission=is_bureau_supervisor,
+        conditions=[proposal_active],
+        permission=bureau_supervisor,
     )
     def return_for_revision(self, by: Any = None, description: str | None = None) -> None:
-        """退回修改"""
+        pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        conditions=[proposal_active],
+    @_declare(
+        Step(
+            label="签批",
+            done="已签批",
+            comment=Comment.OPTIONAL,
+            comment_label="签批意见",
+            todo={SUPERVISOR: "审核签批"},
+        ),
         source=S.IN_REVIEW,
         target=S.APPROVED,
-        permission=is_bureau_supervisor,
+        conditions=[proposal_active],
+        permission=bureau_supervisor,
     )
     def approve(self, by: Any = None, description: str | None = None) -> None:
-        """签批"""
+        pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
+    @_declare(
+        Step(
+            label="印发",
+            done="复函已印发，文号已分配",
+            button="印发复函（分配文号）",
+            service="reply_issue",
+            url="replies:issue",
+            notice=NoticeKind.ISSUED,
+            todo={CLERK: "印发复函", SUPERVISOR: "印发复函"},
+            confirm="印发后即分配文号并生成正式复函，不能撤回。确认印发？",
+            variants={
+                AssignmentRole.CO_UNIT: {
+                    "label": "送出协办意见",
+                    "button": "",
+                    "done": "协办意见已送主办单位",
+                    "service": "opinion_send",
+                    "notice": NoticeKind.OPINION_SENT,
+                    "todo": {CLERK: "送出协办意见"},
+                    "confirm": "",
+                }
+            },
+        ),
         source=S.APPROVED,
         target=S.ISSUED,
         conditions=[proposal_active, co_unit_opinions_in],
-        permission=is_bureau_member,
+        permission=bureau_member,
     )
     def issue(self, by: Any = None, description: str | None = None) -> None:
-        """印发复函（协办单位：送出协办意见）"""
+        """Only reply_issue (number, frozen text, PDF) or opinion_send runs this."""
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
+    @_declare(
+        Step(label="抄送", done="已抄送", todo={CLERK: "抄送"}),
         source=S.ISSUED,
         target=S.CC_SENT,
         conditions=[proposal_active, is_lead],
-        permission=is_bureau_member,
+        permission=bureau_member,
     )
     def send_cc(self, by: Any = None, description: str | None = None) -> None:
-        """抄送"""
+        pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
-        source=[S.ISSUED, S.CC_SENT],
+    @_declare(
+        Step(
+            label="重新办理",
+            done="已重新交办理",
+            comment=Comment.REQUIRED,
+            service="reply_record_feedback",
+            url="replies:feedback",
+            direct=False,
+        ),
+        source=S.replied(),
         target=S.DRAFTING,
         conditions=[proposal_active, is_lead, proposer_unsatisfied],
-        permission=is_handling_office,
+        permission=handling_office,
     )
     def reopen(self, by: Any = None, description: str | None = None) -> None:
-        """代表委员不满意，重新办理"""
+        """Only reply_record_feedback (不满意) runs this, and it sets the new period."""
 
 
 class ExtensionWorkflow:
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
+    """延期申请的审批 (mixed into proposals.models.ExtensionRequest)."""
+
+    @_declare(
+        Step(
+            label="同意延期",
+            done="已同意延期",
+            comment=Comment.OPTIONAL,
+            comment_label="审批意见",
+            todo={OFFICE: "审批延期申请"},
+        ),
         source=ExtensionState.PENDING,
         target=ExtensionState.APPROVED,
-        permission=is_extension_office,
+        conditions=[proposal_active, assignment_open],
+        permission=handling_office,
     )
     def approve(self, by: Any = None, description: str | None = None) -> None:
-        """同意延期"""
+        pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field="state",
+    @_declare(
+        Step(
+            label="不同意延期",
+            done="已不同意延期",
+            comment=Comment.REQUIRED,
+            comment_label="不同意的理由",
+        ),
         source=ExtensionState.PENDING,
         target=ExtensionState.REJECTED,
-        permission=is_extension_office,
+        conditions=[proposal_active, assignment_open],
+        permission=handling_office,
     )
     def reject(self, by: Any = None, description: str | None = None) -> None:
-        """不同意延期"""
+        pass
 
 
-# Labels for buttons and the history, and which transitions need a written comment.
-TRANSITION_LABELS: dict[str, str] = {
-    "accept": "签收",
-    "request_reassignment": "申请调整",
-    "keep": "不同意调整",
-    "reassign": "同意调整",
-    "start_drafting": "开始办理",
-    "submit": "提交审核",
-    "return_for_revision": "退回修改",
-    "approve": "签批",
-    "issue": "印发",
-    "send_cc": "抄送",
-    "reopen": "重新办理",
-}
-COMMENT_REQUIRED = frozenset({"request_reassignment", "return_for_revision", "keep"})
+# --- reading the declarations ------------------------------------------------------------------
 
-# What the user is told when a condition holds a transition back.
-CONDITION_MESSAGES: dict[Any, str] = {
-    proposal_active: "该事项已撤回或并案，不再办理",
-    within_reassignment_window: "已超过申请调整期限，不能再申请调整承办单位，请与交办机构联系",
-    draft_complete: "复函尚未填写完整（正文、答复分类、承办领导、承办人、联系电话均为必填）",
-    co_unit_opinions_in: "尚有协办单位未送出协办意见，暂不能印发",
-    is_lead: "只有主办单位可以执行此操作",
-    proposer_unsatisfied: "只有代表委员反馈“不满意”后才能重新办理",
-}
+
+def _transitions(workflow: type) -> Iterator[Any]:
+    """The django-fsm Transition objects declared on a workflow class, in declaration order
+    (a transition with several sources appears once per source)."""
+    for attr in vars(workflow).values():
+        meta = getattr(attr, "_django_fsm", None)
+        if meta is not None:
+            yield from meta.transitions.values()
+
+
+def steps(workflow: type = AssignmentWorkflow) -> dict[str, Step]:
+    """Every transition's Step, by transition name, in declaration order."""
+    return {t.name: t.custom["step"] for t in _transitions(workflow)}
+
+
+def step(
+    name: str, *, role: str = AssignmentRole.LEAD, workflow: type = AssignmentWorkflow
+) -> Step:
+    """One transition's Step as it applies to `role`; KeyError when no such transition."""
+    return steps(workflow)[name].for_role(role)
+
+
+def edges(workflow: type = AssignmentWorkflow) -> list[tuple[str, str, str]]:
+    """(source, transition name, target) for the graph in the README."""
+    return [(t.source, t.name, t.target) for t in _transitions(workflow)]
+
+
+def todo_states(
+    staff_role: str, assignment_role: str | None = None, workflow: type = AssignmentWorkflow
+) -> set[str]:
+    """States in which a transition waits for a staff member of `staff_role` (the inbox), for
+    a lead unit's or a co-unit's assignment (both when `assignment_role` is None)."""
+    roles = [assignment_role] if assignment_role else list(AssignmentRole.values)
+    return {
+        t.source
+        for t in _transitions(workflow)
+        for r in roles
+        if staff_role in t.custom["step"].for_role(r).todo and staff_role in t.permission.roles
+    }
+
+
+def label_of(name: str, role: str = AssignmentRole.LEAD) -> str:
+    """A logged transition's label for the history and the audit trail (its name if it is no
+    longer declared)."""
+    found = steps().get(name)
+    return found.for_role(role).label if found else name

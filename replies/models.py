@@ -6,6 +6,9 @@ from core.models import BaseModel
 from proposals.models import Assignment
 from proposals.models import Bureau
 
+# The longest reply body or opinion anyone may save or preview (a long letter is about 6,000).
+BODY_MAX_CHARS = 30_000
+
 
 class Reply(BaseModel):
     """The reply letter (复函) of a lead unit. Its number exists only once it is issued."""

@@ -27,11 +27,13 @@ from django.views.decorators.http import require_http_methods
 
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
+from proposals.access import may_export_letters
 from proposals.models import Session
+from proposals.pages import require
 from proposals.selectors import assignment_get_visible
 from replies import pdf as letter_pdf
 from replies import selectors
-from replies.services import BODY_MAX_CHARS
+from replies.forms import PreviewForm
 
 logger = logging.getLogger(__name__)
 TEXT = "text/plain; charset=utf-8"
@@ -61,18 +63,10 @@ def preview(request: HttpRequest, assignment_id: int) -> HttpResponse:
         return HttpResponseBadRequest(exc.message, content_type=TEXT)
     body = answer_class = None
     if request.method == "POST":
-        body = request.POST.get("body", "")
-        answer_class = request.POST.get("answer_class", "").strip()
-        codes = reply.assignment.proposal.session.answer_class_codes()
-        if answer_class and answer_class not in codes:
-            return HttpResponseBadRequest(
-                "答复分类须为以下之一：" + "、".join(codes), content_type=TEXT
-            )
-        if len(body) > BODY_MAX_CHARS:
-            return HttpResponseBadRequest(
-                f"复函正文不能超过 {BODY_MAX_CHARS} 个字符（现为 {len(body)} 个）",
-                content_type=TEXT,
-            )
+        form = PreviewForm(request.POST, session=reply.assignment.proposal.session)
+        if not form.is_valid():
+            return HttpResponseBadRequest(form.first_error(), content_type=TEXT)
+        body, answer_class = form.cleaned_data["body"], form.cleaned_data["answer_class"]
     context = letter_pdf.letter_context_from_reply(reply, body=body, answer_class=answer_class)
     content = letter_pdf.render_letter_pdf(context, draft=True)
     proposal = reply.assignment.proposal
@@ -103,8 +97,7 @@ def letter_pdf_download(request: HttpRequest, letter_id: int) -> HttpResponse:
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     """Sessions with their issued letters, each downloadable as one ZIP (offices only)."""
-    if not selectors.may_export_sessions(user=request.user):
-        raise PermissionDenied("只有交办机构和督查室可以批量导出复函")
+    require(may_export_letters(user=request.user))
     sessions = Session.objects.annotate(
         letters=Count(
             "proposals__assignments__reply__letters",

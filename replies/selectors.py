@@ -9,13 +9,11 @@ from django.db.models import QuerySet
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.names import person_name
+from proposals.access import may_export_letters
+from proposals.access import may_preview_draft
 from proposals.models import Session
-from proposals.models import Staff
 from proposals.selectors import assignment_get_visible
 from proposals.selectors import assignment_list_visible
-from proposals.selectors import staff_of
-from proposals.workflow import is_bureau_clerk
-from proposals.workflow import is_bureau_supervisor
 from replies.models import IssuedLetter
 from replies.models import Reply
 
@@ -24,8 +22,7 @@ def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:
     """The lead unit's draft as it stands (unsaved if nothing was written yet). Only the bureau's
     clerk and supervisor preview drafts: the offices see what is issued, not work in progress."""
     assignment = assignment_get_visible(user=user, assignment_id=assignment_id)
-    if not (is_bureau_clerk(assignment, user) or is_bureau_supervisor(assignment, user)):
-        raise AccessDenied("只有本单位承办人和承办领导可以预览复函草稿")
+    may_preview_draft(assignment=assignment, user=user).require()
     if not assignment.is_lead:
         raise ApplicationError("协办单位填写协办意见，不出具复函")
     reply = Reply.objects.filter(assignment=assignment).first()
@@ -53,15 +50,9 @@ def letter_get_visible(*, user: Any, letter_id: int) -> IssuedLetter:
     return letter
 
 
-def may_export_sessions(*, user: Any) -> bool:
-    staff = staff_of(user)
-    return bool((staff and staff.role == Staff.Role.OFFICE) or getattr(user, "is_superuser", False))
-
-
 def letter_list_for_session(*, user: Any, session: Session) -> QuerySet[IssuedLetter]:
     """Every issued letter of a session that has its PDF, for the offices' batch export."""
-    if not may_export_sessions(user=user):
-        raise AccessDenied("只有交办机构和督查室可以批量导出复函")
+    may_export_letters(user=user).require()
     return (
         IssuedLetter.objects.filter(reply__assignment__proposal__session=session)
         .exclude(pdf="")

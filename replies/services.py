@@ -10,30 +10,26 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from core.choices import AssignmentState
+from core.choices import AuditVerb
+from core.choices import NumberSeries
 from core.choices import Satisfaction
-from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
-from core.exceptions import TransitionError
 from core.names import person_name
 from core.validation import clean_text
 from proposals import calendar
+from proposals.access import may_edit_draft
+from proposals.access import may_record_feedback
 from proposals.models import Assignment
-from proposals.models import AuditEvent
 from proposals.models import Bureau
-from proposals.services import assignment_run_transition
 from proposals.services import audit
-from proposals.workflow import is_bureau_clerk
-from proposals.workflow import is_handling_office
+from proposals.services.runner import run_transition
 from replies import pdf as letter_pdf
+from replies.models import BODY_MAX_CHARS
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
 from replies.models import Opinion
 from replies.models import Reply
 from replies.models import ReplyVersion
-
-S = AssignmentState
-BODY_MAX_CHARS = 30_000
 
 
 def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
@@ -42,12 +38,7 @@ def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
         .select_related("proposal__session", "bureau")
         .get(pk=assignment_id)
     )
-    if not is_bureau_clerk(assignment, actor):
-        raise AccessDenied("只有本单位承办人可以编辑复函草稿")
-    if assignment.state != S.DRAFTING:
-        raise TransitionError(
-            f"当前状态为“{assignment.get_state_display()}”，只有“办理中”可以编辑草稿"
-        )
+    may_edit_draft(assignment=assignment, user=actor).require()
     return assignment
 
 
@@ -99,7 +90,7 @@ def reply_save_draft(
         proposal=assignment.proposal,
         assignment=assignment,
         actor=actor,
-        verb=AuditEvent.Verb.DRAFT_SAVED,
+        verb=AuditVerb.DRAFT_SAVED,
         data={"chars": len(reply.body)},
     )
     return reply
@@ -121,14 +112,14 @@ def opinion_save_draft(
         proposal=assignment.proposal,
         assignment=assignment,
         actor=actor,
-        verb=AuditEvent.Verb.OPINION_SAVED,
+        verb=AuditVerb.OPINION_SAVED,
         data={"chars": len(opinion.body)},
     )
     return opinion
 
 
-def reply_snapshot_version(*, reply: Reply, actor: Any) -> ReplyVersion:
-    """Called inside the submit transition: the reviewer sees exactly what was submitted."""
+def _reply_snapshot_version(*, reply: Reply, actor: Any) -> ReplyVersion:
+    """Inside the submit transition: the reviewer sees exactly what was submitted."""
     reply.version += 1
     reply.save(update_fields=["version", "updated_at"])
     return ReplyVersion.objects.create(
@@ -137,6 +128,23 @@ def reply_snapshot_version(*, reply: Reply, actor: Any) -> ReplyVersion:
         body=reply.body,
         answer_class=reply.answer_class,
         submitted_by=actor,
+    )
+
+
+def draft_submit(*, assignment_id: int, actor: Any, comment: str = "") -> Assignment:
+    """提交审核: the draft (a lead unit's letter or a co-unit's opinion) goes to the supervisor;
+    a letter is kept as a numbered version for the reviewer's comparison."""
+
+    def snapshot(assignment: Assignment) -> None:
+        if assignment.is_lead:
+            _reply_snapshot_version(reply=assignment.reply, actor=actor)
+
+    return run_transition(
+        assignment_id=assignment_id,
+        name="submit",
+        actor=actor,
+        comment=comment,
+        before_save=snapshot,
     )
 
 
@@ -150,7 +158,7 @@ def document_series(*, assignment: Assignment) -> str:
 def document_number_allocate(*, bureau: Bureau, year: int, series: str) -> tuple[int, str]:
     """Next serial for the bureau and year, under a row lock. Must run inside the issuing
     transaction: if issuance fails the serial is rolled back with it, so there are no gaps."""
-    key = "" if bureau.number_series == Bureau.NumberSeries.SHARED else series
+    key = "" if bureau.number_series == NumberSeries.SHARED else series
     DocumentCounter.objects.get_or_create(bureau=bureau, year=year, series=key)
     counter = DocumentCounter.objects.select_for_update().get(bureau=bureau, year=year, series=key)
     counter.last_serial += 1
@@ -194,16 +202,13 @@ def reply_issue(
             proposal=assignment.proposal,
             assignment=assignment,
             actor=actor,
-            verb=AuditEvent.Verb.NUMBER_ALLOCATED,
+            verb=AuditVerb.NUMBER_ALLOCATED,
             message=number,
             data={"serial": serial, "year": issued_on.year},
         )
         holder["letter"] = letter
 
-    with transaction.atomic():
-        assignment_run_transition(
-            assignment_id=assignment_id, transition="issue", actor=actor, before_save=freeze
-        )
+    run_transition(assignment_id=assignment_id, name="issue", actor=actor, before_save=freeze)
     return holder["letter"]
 
 
@@ -230,8 +235,8 @@ def opinion_send(*, assignment_id: int, actor: Any) -> Opinion:
             raise ApplicationError("主办单位请使用“印发”")
         Opinion.objects.filter(assignment=assignment).update(sent_at=timezone.now())
 
-    assignment = assignment_run_transition(
-        assignment_id=assignment_id, transition="issue", actor=actor, before_save=stamp
+    assignment = run_transition(
+        assignment_id=assignment_id, name="issue", actor=actor, before_save=stamp
     )
     return assignment.opinion
 
@@ -250,12 +255,9 @@ def reply_record_feedback(
 ) -> Reply:
     """The office records the proposer's feedback; 不满意 reopens the item (重新办理)."""
     assignment = Assignment.objects.select_related("proposal__session").get(pk=assignment_id)
-    if not is_handling_office(assignment, actor):
-        raise AccessDenied("只有交办机构可以登记代表委员的满意度")
+    may_record_feedback(assignment=assignment, user=actor).require()
     if satisfaction not in Satisfaction.values:
         raise ApplicationError("满意度须为：满意、基本满意或不满意")
-    if assignment.state not in S.replied():
-        raise TransitionError("复函印发后才能登记满意度")
     reply = Reply.objects.select_for_update().get(assignment=assignment)
     reply.satisfaction = satisfaction
     reply.satisfaction_date = feedback_date or timezone.localdate()
@@ -267,7 +269,7 @@ def reply_record_feedback(
         proposal=assignment.proposal,
         assignment=assignment,
         actor=actor,
-        verb=AuditEvent.Verb.FEEDBACK_RECORDED,
+        verb=AuditVerb.FEEDBACK_RECORDED,
         message="：".join(
             filter(None, [Satisfaction(satisfaction).label, reply.satisfaction_comment])
         ),
@@ -278,9 +280,9 @@ def reply_record_feedback(
         def new_period(a: Assignment) -> None:
             a.due_date = calendar.add_months(timezone.localdate(), months)
 
-        assignment_run_transition(
+        run_transition(
             assignment_id=assignment_id,
-            transition="reopen",
+            name="reopen",
             actor=actor,
             comment=reply.satisfaction_comment or "代表委员不满意，重新办理",
             before_save=new_period,

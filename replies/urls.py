@@ -8,6 +8,7 @@ app_name = "replies"
 
 urlpatterns = [
     path("<int:assignment_id>/draft/", views.draft_edit, name="draft"),
+    path("<int:assignment_id>/submit/", views.submit, name="submit"),
     path("<int:assignment_id>/issue/", views.issue, name="issue"),
     path("<int:assignment_id>/feedback/", views.feedback, name="feedback"),
     path("<int:assignment_id>/similar/", editor_views.similar_paragraphs, name="similar"),

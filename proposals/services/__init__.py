@@ -1,6 +1,9 @@
 """Writes for items, assignments and extensions (one module per concern, re-exported here).
 
-Every transition goes through `assignment_run_transition` (transitions.py)."""
+Transitions run only through named services: `assignment_transition` for the plain ones,
+`assignment_reassign` here, and draft_submit / reply_issue / opinion_send /
+reply_record_feedback in replies.services. The runner they share (services/runner.py) is not
+exported."""
 
 from proposals.services.common import audit
 from proposals.services.extensions import extension_approve
@@ -11,30 +14,14 @@ from proposals.services.items import assignment_due_dates
 from proposals.services.items import proposal_merge
 from proposals.services.items import proposal_register
 from proposals.services.items import proposal_withdraw
-from proposals.services.transitions import assignment_accept
-from proposals.services.transitions import assignment_approve
-from proposals.services.transitions import assignment_keep
 from proposals.services.transitions import assignment_reassign
-from proposals.services.transitions import assignment_request_reassignment
-from proposals.services.transitions import assignment_return
-from proposals.services.transitions import assignment_run_transition
-from proposals.services.transitions import assignment_send_cc
-from proposals.services.transitions import assignment_start_drafting
-from proposals.services.transitions import assignment_submit
+from proposals.services.transitions import assignment_transition
 from proposals.services.transitions import assignment_update_contacts
 
 __all__ = [
-    "assignment_accept",
-    "assignment_approve",
     "assignment_due_dates",
-    "assignment_keep",
     "assignment_reassign",
-    "assignment_request_reassignment",
-    "assignment_return",
-    "assignment_run_transition",
-    "assignment_send_cc",
-    "assignment_start_drafting",
-    "assignment_submit",
+    "assignment_transition",
     "assignment_update_contacts",
     "audit",
     "extension_approve",

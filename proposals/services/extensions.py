@@ -1,4 +1,5 @@
-"""Extensions (延期): asked by the bureau, decided by the office; approval moves the due date."""
+"""Extensions (延期): asked by the bureau, decided by the office; approval moves the due date.
+Refused on withdrawn or merged items and on closed assignments (proposals.access)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,16 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition
 
-from core.exceptions import AccessDenied
+from core.choices import AuditVerb
 from core.exceptions import ApplicationError
-from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals import calendar
+from proposals.access import may_request_extension
 from proposals.models import Assignment
-from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
 from proposals.services.common import audit
-from proposals.services.common import transition_guard
-from proposals.workflow import is_bureau_member
-
-# --- extensions -------------------------------------------------------------------------------
+from proposals.services.runner import run_extension_decision
 
 
 def extension_latest_allowed(*, assignment: Assignment) -> dt.date:
@@ -42,18 +38,13 @@ def extension_request(
         .select_related("proposal__session")
         .get(pk=assignment_id)
     )
-    if not is_bureau_member(assignment, actor):
-        raise AccessDenied("只有本单位人员可以申请延期")
-    if not assignment.is_open:
-        raise TransitionError("该事项已办结，不能申请延期")
+    may_request_extension(assignment=assignment, user=actor).require()
     reason = clean_text(reason, label="延期理由", required=True, max_length=2000)
     if requested_due_date <= assignment.due_date:
         raise ApplicationError(f"申请延至的日期须晚于原办结期限 {assignment.due_date:%Y年%m月%d日}")
     latest = extension_latest_allowed(assignment=assignment)
     if requested_due_date > latest:
         raise ApplicationError(f"延期不能超过 {latest:%Y年%m月%d日}（延期上限和自交办起最长期限）")
-    if assignment.extensions.filter(state="pending").exists():
-        raise ApplicationError("已有一份延期申请在审批中")
     extension = ExtensionRequest.objects.create(
         assignment=assignment,
         reason=reason,
@@ -65,61 +56,45 @@ def extension_request(
         proposal=assignment.proposal,
         assignment=assignment,
         actor=actor,
-        verb=AuditEvent.Verb.EXTENSION_REQUESTED,
+        verb=AuditVerb.EXTENSION_REQUESTED,
         message=f"申请延至{requested_due_date:%Y年%m月%d日}：{reason}",
     )
     return extension
 
 
 def _extension_decide(
-    *, extension_id: int, actor: Any, approve: bool, comment: str
+    *, extension_id: int, actor: Any, name: str, comment: str
 ) -> ExtensionRequest:
-    name = "approve" if approve else "reject"
-    comment = clean_text(comment, label="审批意见", max_length=2000)
-    try:
-        with transaction.atomic():
-            extension = ExtensionRequest.objects.select_related(
-                "assignment__proposal__session"
-            ).get(pk=extension_id)
-            method = getattr(extension, name)
-            transition_guard(
-                method,
-                actor,
-                state_error=f"该延期申请已{extension.get_state_display()}",
-                denied="只有交办机构可以审批延期",
-                fallback="暂不能审批该延期申请",
-            )
-            method(by=actor, description=comment or None)
-            extension.decided_by = actor
-            extension.decided_at = timezone.now()
-            extension.decision_comment = comment
-            extension.save()
-            assignment = extension.assignment
-            if approve:
-                assignment.due_date = extension.requested_due_date
-                assignment.save(update_fields=["due_date", "updated_at"])
-            audit(
-                proposal=assignment.proposal,
-                assignment=assignment,
-                actor=actor,
-                verb=(
-                    AuditEvent.Verb.EXTENSION_APPROVED
-                    if approve
-                    else AuditEvent.Verb.EXTENSION_REJECTED
-                ),
-                message=comment,
-                data={"from": str(extension.previous_due_date), "to": str(assignment.due_date)},
-            )
-    except ConcurrentTransition as exc:
-        raise TransitionError("该延期申请刚被他人处理，请刷新页面") from exc
-    return extension
+    def record(extension: ExtensionRequest) -> None:
+        extension.decided_by = actor
+        extension.decided_at = timezone.now()
+        assignment = extension.assignment
+        if name == "approve":
+            assignment.due_date = extension.requested_due_date
+            assignment.save(update_fields=["due_date", "updated_at"])
+        audit(
+            proposal=assignment.proposal,
+            assignment=assignment,
+            actor=actor,
+            verb=(
+                AuditVerb.EXTENSION_APPROVED if name == "approve" else AuditVerb.EXTENSION_REJECTED
+            ),
+            message=extension.decision_comment,
+            data={"from": str(extension.previous_due_date), "to": str(assignment.due_date)},
+        )
+
+    return run_extension_decision(
+        extension_id=extension_id, name=name, actor=actor, comment=comment, after=record
+    )
 
 
 def extension_approve(*, extension_id: int, actor: Any, comment: str = "") -> ExtensionRequest:
-    return _extension_decide(extension_id=extension_id, actor=actor, approve=True, comment=comment)
+    """同意延期: the due date moves to the requested date."""
+    return _extension_decide(
+        extension_id=extension_id, actor=actor, name="approve", comment=comment
+    )
 
 
 def extension_reject(*, extension_id: int, actor: Any, comment: str) -> ExtensionRequest:
-    if not (comment or "").strip():
-        raise ApplicationError("不同意延期须填写理由")
-    return _extension_decide(extension_id=extension_id, actor=actor, approve=False, comment=comment)
+    """不同意延期 (a reason is required, as declared)."""
+    return _extension_decide(extension_id=extension_id, actor=actor, name="reject", comment=comment)

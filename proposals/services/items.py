@@ -9,15 +9,18 @@ from typing import Any
 from django.db import IntegrityError
 from django.db import transaction
 
+from core.choices import AssignmentRole
+from core.choices import AuditVerb
+from core.choices import ProposalStatus
 from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals import calendar
+from proposals.access import may_register
 from proposals.models import Assignment
-from proposals.models import AuditEvent
 from proposals.models import Bureau
 from proposals.models import Proposal
 from proposals.models import Session
-from proposals.services.common import _require_office
 from proposals.services.common import audit
 
 # --- due dates -------------------------------------------------------------------------------
@@ -27,7 +30,7 @@ def assignment_due_dates(
     *, session: Session, role: str, assigned_date: dt.date, is_complex: bool
 ) -> tuple[dt.date, dt.date]:
     """(due date, last day to ask for reassignment) under the session's policy."""
-    if role == Assignment.Role.CO_UNIT:
+    if role == AssignmentRole.CO_UNIT:
         months = session.co_unit_opinion_months
     else:
         months = session.complex_period_months if is_complex else session.reply_period_months
@@ -36,9 +39,11 @@ def assignment_due_dates(
     return due, window
 
 
-def _assignment_new(
+def assignment_open_new(
     *, proposal: Proposal, bureau: Bureau, role: str, assigned_date: dt.date
 ) -> Assignment:
+    """A bureau's new assignment with its due date and reassignment window (inside the
+    caller's transaction: registration or reassignment)."""
     due, window = assignment_due_dates(
         session=proposal.session,
         role=role,
@@ -77,7 +82,7 @@ def proposal_register(
     actor: Any,
 ) -> Proposal:
     """Register an item and assign it (交办) to its lead unit(s) and co-units in one step."""
-    _require_office(actor=actor, session=session)
+    may_register(user=actor, session=session).require()
     if number < 1:
         raise ApplicationError("编号必须是正整数")
     if signer_count < 1:
@@ -109,17 +114,17 @@ def proposal_register(
     except IntegrityError as exc:  # a concurrent registration of the same number
         raise ApplicationError(f"{session.name}第{number}号已存在，编号不能重复") from exc
     for role, bureaus in (
-        (Assignment.Role.LEAD, lead_bureaus),
-        (Assignment.Role.CO_UNIT, co_bureaus),
+        (AssignmentRole.LEAD, lead_bureaus),
+        (AssignmentRole.CO_UNIT, co_bureaus),
     ):
         for bureau in bureaus:
-            _assignment_new(
+            assignment_open_new(
                 proposal=proposal, bureau=bureau, role=role, assigned_date=assigned_date
             )
     audit(
         proposal=proposal,
         actor=actor,
-        verb=AuditEvent.Verb.REGISTERED,
+        verb=AuditVerb.REGISTERED,
         message="主办：{}；协办：{}".format(
             "、".join(b.short_name for b in lead_bureaus),
             "、".join(b.short_name for b in co_bureaus) or "无",
@@ -133,9 +138,9 @@ def proposal_register(
 
 def _proposal_for_office(*, proposal_id: int, actor: Any) -> Proposal:
     proposal = Proposal.objects.select_for_update().select_related("session").get(pk=proposal_id)
-    _require_office(actor=actor, session=proposal.session)
-    if proposal.status != Proposal.Status.ACTIVE:
-        raise ApplicationError(f"该事项已{proposal.get_status_display()}")
+    may_register(user=actor, session=proposal.session).require()
+    if proposal.status != ProposalStatus.ACTIVE:
+        raise TransitionError(f"该事项已{proposal.get_status_display()}")
     return proposal
 
 
@@ -144,12 +149,12 @@ def proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal:
     """The proposer withdraws the item: handling stops, statistics leave it out."""
     proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
     proposal.status_reason = clean_text(reason, label="撤回理由", required=True, max_length=2000)
-    proposal.status = Proposal.Status.WITHDRAWN
+    proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status", "status_reason", "updated_at"])
     audit(
         proposal=proposal,
         actor=actor,
-        verb=AuditEvent.Verb.WITHDRAWN,
+        verb=AuditVerb.WITHDRAWN,
         message=proposal.status_reason,
     )
     return proposal
@@ -164,16 +169,16 @@ def proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: st
         raise ApplicationError(f"{proposal.session.name}没有第{into_number}号")
     if target.pk == proposal.pk:
         raise ApplicationError("不能并入事项自身")
-    if target.status != Proposal.Status.ACTIVE:
+    if target.status != ProposalStatus.ACTIVE:
         raise ApplicationError(f"第{into_number}号已{target.get_status_display()}，不能并入")
-    proposal.status = Proposal.Status.MERGED
+    proposal.status = ProposalStatus.MERGED
     proposal.merged_into = target
     proposal.status_reason = clean_text(reason, label="并案说明", max_length=2000)
     proposal.save(update_fields=["status", "merged_into", "status_reason", "updated_at"])
     audit(
         proposal=proposal,
         actor=actor,
-        verb=AuditEvent.Verb.MERGED,
+        verb=AuditVerb.MERGED,
         message="：".join(filter(None, [f"并入第{into_number}号", proposal.status_reason])),
         data={"into": target.pk},
     )

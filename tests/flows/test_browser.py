@@ -69,11 +69,11 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
         actor=world.cppcc,
     )
     a = proposal.assignments.get()
-    ps.assignment_accept(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="accept", assignment_id=a.pk, actor=world.clerk)
     ps.assignment_update_contacts(
         assignment_id=a.pk, actor=world.clerk, leader_name="顾小晶", phone="89541421"
     )
-    ps.assignment_start_drafting(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="start_drafting", assignment_id=a.pk, actor=world.clerk)
     item = f"/assignments/{a.pk}/"
 
     # --- the clerk drafts in the editor ---------------------------------------------------------
@@ -151,8 +151,8 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     page = boss.open(item)
     page.click("text=审核（查看修改对比）")
     page.wait_for_selector("text=首次提交，没有可比较的上一版")
-    page.fill("form:has(button[value=return]) textarea[name=comment]", "请补充中介招商的奖励标准。")
-    page.click("button[value=return]")
+    page.fill("form:has(button[value=return_for_revision]) textarea", "请补充中介招商的奖励标准。")
+    page.click("button[value=return_for_revision]")
     page.wait_for_selector("text=已退回修改")
     a.refresh_from_db()
     assert a.state == S.DRAFTING
@@ -181,7 +181,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
         "依据现行相关政策和我们的调研，"
     ]
     page.screenshot(path=str(shots / "review.png"), full_page=True)
-    page.fill("form:has(button[value=approve]) textarea[name=comment]", "同意印发")
+    page.fill("form:has(button[value=approve]) textarea", "同意印发")
     page.click("button[value=approve]")
     page.wait_for_selector("text=已签批")
     a.refresh_from_db()
@@ -198,7 +198,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     # --- the office records the proposer's satisfaction ------------------------------------------
     office = Session(browser, live_server, world.cppcc)
     page = office.open(item)
-    page.select_option("select[name=satisfaction]", "satisfied")
+    page.check("input[name=feedback-satisfaction][value=satisfied]")
     page.click("text=登记满意度")
     page.wait_for_selector("text=满意度已登记")
     reply.refresh_from_db()

@@ -209,8 +209,8 @@ def test_import_then_draft_review_issue_feedback(
     page = boss.open(item)
     page.click("text=审核（查看修改对比）")
     page.wait_for_selector("text=首次提交，没有可比较的上一版")
-    page.fill("form:has(button[value=return]) textarea[name=comment]", "请写明试点企业的数量。")
-    page.click("button[value=return]")
+    page.fill("form:has(button[value=return_for_revision]) textarea", "请写明试点企业的数量。")
+    page.click("button[value=return_for_revision]")
     flash(page, "已退回修改")
     assert state_shown(page) == "办理中"
 
@@ -229,7 +229,7 @@ def test_import_then_draft_review_issue_feedback(
     page.click("text=审核（查看修改对比）")
     page.wait_for_selector("text=与第 1 版相比")
     assert page.locator("table.diff tr.change ins").all_inner_texts() == ["，首批12家"]
-    page.fill("form:has(button[value=approve]) textarea[name=comment]", "同意印发")
+    page.fill("form:has(button[value=approve]) textarea", "同意印发")
     page.click("button[value=approve]")
     flash(page, "已签批")
     assert state_shown(page) == "已签批"
@@ -255,7 +255,7 @@ def test_import_then_draft_review_issue_feedback(
 
     # --- (6) the NPC office records the deputy's satisfaction ----------------------------------
     page = office.open(item)
-    page.select_option("select[name=satisfaction]", "satisfied")
+    page.check("input[name=feedback-satisfaction][value=satisfied]")
     page.click("text=登记满意度")
     flash(page, "满意度已登记")
     assert page.locator("p:has-text('代表委员反馈：') strong").inner_text() == "满意"

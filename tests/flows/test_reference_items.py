@@ -31,8 +31,8 @@ def walk_to_cc_sent(world, *, session, number, title, proposer, signers, body_fi
     a = proposal.assignments.get()
     assert a.state == S.ASSIGNED
     assert a.due_date == dt.date(2023, 6, 10)  # 3 months under the session policy
-    ps.assignment_accept(assignment_id=a.pk, actor=world.clerk)
-    ps.assignment_start_drafting(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="accept", assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="start_drafting", assignment_id=a.pk, actor=world.clerk)
     rs.reply_save_draft(
         assignment_id=a.pk,
         actor=world.clerk,
@@ -42,12 +42,14 @@ def walk_to_cc_sent(world, *, session, number, title, proposer, signers, body_fi
         clerk_name="楼伟荣",
         phone="89541421",
     )
-    ps.assignment_submit(assignment_id=a.pk, actor=world.clerk)
-    ps.assignment_return(assignment_id=a.pk, actor=world.supervisor, comment="请核对数据")
-    ps.assignment_submit(assignment_id=a.pk, actor=world.clerk)
-    ps.assignment_approve(assignment_id=a.pk, actor=world.supervisor)
+    rs.draft_submit(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(
+        name="return_for_revision", assignment_id=a.pk, actor=world.supervisor, comment="请核对数据"
+    )
+    rs.draft_submit(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="approve", assignment_id=a.pk, actor=world.supervisor)
     letter = rs.reply_issue(assignment_id=a.pk, actor=world.clerk, issued_on=dt.date(2023, 5, 8))
-    ps.assignment_send_cc(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="send_cc", assignment_id=a.pk, actor=world.clerk)
     a.refresh_from_db()
     return a, letter
 
@@ -112,8 +114,8 @@ def test_unsatisfied_feedback_reopens_and_reissue_gets_a_new_number(world):
     )
     a.refresh_from_db()
     assert a.state == S.DRAFTING
-    ps.assignment_submit(assignment_id=a.pk, actor=world.clerk)
-    ps.assignment_approve(assignment_id=a.pk, actor=world.supervisor)
+    rs.draft_submit(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="approve", assignment_id=a.pk, actor=world.supervisor)
     second = rs.reply_issue(assignment_id=a.pk, actor=world.clerk, issued_on=dt.date(2023, 8, 1))
     assert second.doc_number == "临经信建复〔2023〕42号"
     assert IssuedLetter.objects.get(pk=first.pk).doc_number == "临经信建复〔2023〕41号"

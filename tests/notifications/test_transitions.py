@@ -62,7 +62,7 @@ def test_submit_queues_the_task_on_commit_and_notifies_the_supervisors(
     a = item(world, S.DRAFTING)
     queued = run_and_capture(
         django_capture_on_commit_callbacks,
-        lambda: ps.assignment_submit(assignment_id=a.pk, actor=world.clerk, comment="请审核"),
+        lambda: rs.draft_submit(assignment_id=a.pk, actor=world.clerk, comment="请审核"),
     )
     log = StateLog.objects.for_(a).get(transition="submit")
     assert queued == {"assignment_id": a.pk, "transition": "submit", "statelog_id": log.pk}
@@ -80,9 +80,9 @@ def test_nothing_is_queued_when_the_transition_fails(mailed, django_capture_on_c
     with (
         mock.patch.object(tasks.transition_notify, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(Exception, match="无权"),
+        pytest.raises(Exception, match="只有本单位承办人"),
     ):
-        ps.assignment_submit(assignment_id=a.pk, actor=world.other_clerk)
+        rs.draft_submit(assignment_id=a.pk, actor=world.other_clerk)
     assert apply_async.call_count == 0
 
 
@@ -93,7 +93,7 @@ def test_transitions_without_a_notice_queue_nothing(mailed, django_capture_on_co
         mock.patch.object(tasks.transition_notify, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        ps.assignment_accept(assignment_id=a.pk, actor=world.clerk)
+        ps.assignment_transition(name="accept", assignment_id=a.pk, actor=world.clerk)
     assert apply_async.call_count == 0
 
 
@@ -102,8 +102,11 @@ def test_returned_notifies_the_clerk_with_the_comment(mailed, django_capture_on_
     a = item(world, S.IN_REVIEW)
     queued = run_and_capture(
         django_capture_on_commit_callbacks,
-        lambda: ps.assignment_return(
-            assignment_id=a.pk, actor=world.supervisor, comment="第二部分数据需核实"
+        lambda: ps.assignment_transition(
+            name="return_for_revision",
+            assignment_id=a.pk,
+            actor=world.supervisor,
+            comment="第二部分数据需核实",
         ),
     )
     tasks.transition_notify(**queued)
@@ -126,8 +129,11 @@ def test_reassignment_request_notifies_the_handling_office(
     )
     queued = run_and_capture(
         django_capture_on_commit_callbacks,
-        lambda: ps.assignment_request_reassignment(
-            assignment_id=a.pk, actor=world.clerk, reason="属于商务局职责"
+        lambda: ps.assignment_transition(
+            name="request_reassignment",
+            assignment_id=a.pk,
+            actor=world.clerk,
+            comment="属于商务局职责",
         ),
     )
     tasks.transition_notify(**queued)
@@ -182,7 +188,7 @@ def test_a_redelivered_task_sends_nothing_twice(mailed, django_capture_on_commit
     a = item(world, S.DRAFTING)
     queued = run_and_capture(
         django_capture_on_commit_callbacks,
-        lambda: ps.assignment_submit(assignment_id=a.pk, actor=world.clerk),
+        lambda: rs.draft_submit(assignment_id=a.pk, actor=world.clerk),
     )
     assert tasks.transition_notify(**queued) == 1
     assert tasks.transition_notify(**queued) == 0
@@ -198,7 +204,7 @@ def test_a_mail_error_is_raised_for_retry_and_the_retry_sends_once(
     a = item(world, S.DRAFTING)
     queued = run_and_capture(
         django_capture_on_commit_callbacks,
-        lambda: ps.assignment_submit(assignment_id=a.pk, actor=world.clerk),
+        lambda: rs.draft_submit(assignment_id=a.pk, actor=world.clerk),
     )
     with (
         mock.patch(
@@ -283,14 +289,14 @@ def test_broker_down_the_page_still_works_and_the_sweep_sends_it_later(
     world = mailed
     a = item(world, S.DRAFTING)
     client.force_login(world.clerk)
-    url = reverse("proposals:transition", args=[a.pk, "submit"])
+    url = reverse("replies:submit", args=[a.pk])
     with broker("redis://127.0.0.1:6390/0"):  # nothing listens there
         started = time.monotonic()
         with (
             caplog.at_level(logging.ERROR, logger="notifications.hooks"),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            response = client.post(url, {"comment": ""})
+            response = client.post(url, {"submit-comment": ""})
         elapsed = time.monotonic() - started
         assert response.status_code == 302
         page = client.get(reverse("proposals:assignment", args=[a.pk]))

@@ -16,7 +16,7 @@ from core.choices import AssignmentState
 from notifications.models import Reminder
 from notifications.tasks import reminders_sweep
 from proposals import calendar
-from proposals import services as ps
+from replies import services as rs
 from tests.factories import ReplyFactory
 from tests.notifications.conftest import broker
 from tests.notifications.conftest import open_item
@@ -56,7 +56,7 @@ def test_worker_on_redis_sends_transition_notice_and_sweep_reminder(mailed):
         app.control.purge()
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             # 1. a transition: the notice is queued on commit, the worker sends it
-            ps.assignment_submit(assignment_id=drafting.pk, actor=world.clerk)
+            rs.draft_submit(assignment_id=drafting.pk, actor=world.clerk)
             assert wait_for(
                 lambda: Reminder.objects.filter(
                     assignment=drafting, kind=K.SUBMITTED, sent_at__isnull=False

@@ -86,7 +86,7 @@ def test_clerk_cannot_approve_supervisor_can(world, items):
     url = reverse("api:transition", args=[mine.pk, "approve"])
     response = api(world.clerk).post(url, {"comment": "同意"}, format="json")
     assert response.status_code == 403
-    assert "无权" in response.json()["detail"]
+    assert "只有本单位承办领导" in response.json()["detail"]
     mine.refresh_from_db()
     assert mine.state == S.IN_REVIEW
     assert StateLog.objects.count() == 0

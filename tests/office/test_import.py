@@ -285,7 +285,7 @@ def test_oversized_upload_is_refused_before_reading(world, client, settings, tmp
     upload = io.BytesIO(xlsx(good_rows()))
     upload.name = "清单.xlsx"
     response = client.post(reverse("office:import"), {"step": "preview", "file": upload})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "文件过大" in response.content.decode()
     assert list(tmp_path.iterdir()) == []
     assert Proposal.objects.count() == 0

@@ -91,7 +91,7 @@ def test_csrf_is_enforced(world):
 @pytest.mark.parametrize(("who", "status"), [("npc", 200), ("duchashi", 200), ("clerk", 403)])
 def test_audit_page_for_offices_only(world, client, who, status):
     a = AssignmentFactory(proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau)
-    ps.assignment_accept(assignment_id=a.pk, actor=world.clerk)
+    ps.assignment_transition(name="accept", assignment_id=a.pk, actor=world.clerk)
     client.force_login(world.role(who))
     response = client.get(reverse("office:audit"))
     assert response.status_code == status
@@ -106,8 +106,8 @@ def test_audit_filters(world, client):
     theirs = AssignmentFactory(
         proposal=ProposalFactory(session=world.cppcc_session), bureau=world.other_bureau
     )
-    ps.assignment_accept(assignment_id=mine.pk, actor=world.clerk)
-    ps.assignment_accept(assignment_id=theirs.pk, actor=world.other_clerk)
+    ps.assignment_transition(name="accept", assignment_id=mine.pk, actor=world.clerk)
+    ps.assignment_transition(name="accept", assignment_id=theirs.pk, actor=world.other_clerk)
     ps.assignment_update_contacts(
         assignment_id=mine.pk, actor=world.clerk, leader_name="顾小晶", phone="1"
     )
@@ -157,7 +157,11 @@ def test_contact_recorded_by_own_clerk_only(world, client):
     client.force_login(world.clerk)
     response = client.post(
         reverse("office:contact", args=[a.pk]),
-        {"contacted_on": day.isoformat(), "method": "meeting", "note": "当面听取意见"},
+        {
+            "contact-contacted_on": day.isoformat(),
+            "contact-method": "meeting",
+            "contact-note": "当面听取意见",
+        },
     )
     assert response.status_code == 302
     event = ContactEvent.objects.get()

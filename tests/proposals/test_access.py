@@ -53,15 +53,19 @@ def test_selectors_scope_by_bureau(world, item):
 
 
 SERVICE_CALLS = {
-    "accept": lambda a, u: ps.assignment_accept(assignment_id=a.pk, actor=u),
-    "request_reassignment": lambda a, u: ps.assignment_request_reassignment(
-        assignment_id=a.pk, actor=u, reason="理由"
+    "accept": lambda a, u: ps.assignment_transition(name="accept", assignment_id=a.pk, actor=u),
+    "request_reassignment": lambda a, u: ps.assignment_transition(
+        name="request_reassignment", assignment_id=a.pk, actor=u, comment="理由"
     ),
-    "start_drafting": lambda a, u: ps.assignment_start_drafting(assignment_id=a.pk, actor=u),
-    "submit": lambda a, u: ps.assignment_submit(assignment_id=a.pk, actor=u),
-    "return": lambda a, u: ps.assignment_return(assignment_id=a.pk, actor=u, comment="退回"),
-    "approve": lambda a, u: ps.assignment_approve(assignment_id=a.pk, actor=u),
-    "send_cc": lambda a, u: ps.assignment_send_cc(assignment_id=a.pk, actor=u),
+    "start_drafting": lambda a, u: ps.assignment_transition(
+        name="start_drafting", assignment_id=a.pk, actor=u
+    ),
+    "submit": lambda a, u: rs.draft_submit(assignment_id=a.pk, actor=u),
+    "return": lambda a, u: ps.assignment_transition(
+        name="return_for_revision", assignment_id=a.pk, actor=u, comment="退回"
+    ),
+    "approve": lambda a, u: ps.assignment_transition(name="approve", assignment_id=a.pk, actor=u),
+    "send_cc": lambda a, u: ps.assignment_transition(name="send_cc", assignment_id=a.pk, actor=u),
     "contacts": lambda a, u: ps.assignment_update_contacts(
         assignment_id=a.pk, actor=u, leader_name="某", phone="1"
     ),
@@ -119,13 +123,13 @@ def test_clerk_cannot_approve_and_supervisor_cannot_submit(world):
     a = AssignmentFactory(proposal=proposal, bureau=world.bureau, state=S.IN_REVIEW)
     ReplyFactory(assignment=a)
     with pytest.raises(AccessDenied):
-        ps.assignment_approve(assignment_id=a.pk, actor=world.clerk)
+        ps.assignment_transition(name="approve", assignment_id=a.pk, actor=world.clerk)
     b = AssignmentFactory(
         proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau, state=S.DRAFTING
     )
     ReplyFactory(assignment=b)
     with pytest.raises(AccessDenied):
-        ps.assignment_submit(assignment_id=b.pk, actor=world.supervisor)
+        rs.draft_submit(assignment_id=b.pk, actor=world.supervisor)
     assert Assignment.objects.get(pk=a.pk).state == S.IN_REVIEW
 
 
@@ -204,8 +208,11 @@ def test_supervision_office_reads_but_cannot_act(client, world, item):
     assert page.status_code == 200
     assert "当前没有需要您执行的操作" in page.content.decode()
     before = snapshot(item)
-    url = reverse("proposals:transition", kwargs={"assignment_id": item.pk, "name": "submit"})
-    assert client.post(url).status_code == 403
+    for url in (
+        reverse("replies:submit", kwargs={"assignment_id": item.pk}),
+        reverse("proposals:transition", kwargs={"assignment_id": item.pk, "name": "approve"}),
+    ):
+        assert client.post(url).status_code == 403
     assert snapshot(item) == before
 
 

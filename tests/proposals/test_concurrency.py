@@ -43,8 +43,12 @@ def test_two_concurrent_approvals_exactly_one_succeeds(world):
         ReplyFactory(assignment=a)
         results, errors = race(
             [
-                lambda a=a: ps.assignment_approve(assignment_id=a.pk, actor=world.supervisor),
-                lambda a=a: ps.assignment_approve(assignment_id=a.pk, actor=second_supervisor),
+                lambda a=a: ps.assignment_transition(
+                    name="approve", assignment_id=a.pk, actor=world.supervisor
+                ),
+                lambda a=a: ps.assignment_transition(
+                    name="approve", assignment_id=a.pk, actor=second_supervisor
+                ),
             ]
         )
         assert len(results) == 1

@@ -108,7 +108,7 @@ def test_extension_is_capped_and_approval_moves_the_due_date(world):
             requested_due_date=dt.date(2026, 8, 2),
             reason="再次",
         )
-    with pytest.raises(ApplicationError, match="须填写理由"):
+    with pytest.raises(ApplicationError, match="须填写不同意的理由"):
         ps.extension_reject(extension_id=ext.pk, actor=world.npc, comment="")
     ps.extension_approve(extension_id=ext.pk, actor=world.npc, comment="同意")
     a.refresh_from_db()
@@ -121,8 +121,11 @@ def test_extension_is_capped_and_approval_moves_the_due_date(world):
 def test_reassignment_moves_the_item_and_restarts_its_periods(world):
     p = register(world, assigned_date=dt.date(2026, 9, 29))
     a = p.assignments.get()
-    ps.assignment_request_reassignment(
-        assignment_id=a.pk, actor=world.clerk, reason="不属于本单位职责"
+    ps.assignment_transition(
+        name="request_reassignment",
+        assignment_id=a.pk,
+        actor=world.clerk,
+        comment="不属于本单位职责",
     )
     new = ps.assignment_reassign(assignment_id=a.pk, actor=world.npc, to_bureau=world.other_bureau)
     a.refresh_from_db()

@@ -29,7 +29,7 @@ def test_withdrawn_item_stops_being_handled(world, item):
     assert item.proposal.status == Proposal.Status.WITHDRAWN
     assert AuditEvent.objects.filter(verb="withdrawn", proposal=item.proposal).count() == 1
     with pytest.raises(TransitionError, match="已撤回或并案"):
-        ps.assignment_accept(assignment_id=item.pk, actor=world.clerk)
+        ps.assignment_transition(name="accept", assignment_id=item.pk, actor=world.clerk)
     assert item.pk not in {a.pk for a in selectors.assignment_inbox(user=world.clerk)}
     with pytest.raises(ApplicationError, match="已撤回"):
         ps.proposal_withdraw(proposal_id=item.proposal_id, actor=world.npc, reason="再次")

@@ -1,6 +1,8 @@
 """The clerk's editor page: the form still works without JS, the policy library and the
 similar-paragraph tool are wired, the live preview appears only when the PDF endpoint exists."""
 
+import re
+
 import pytest
 from django.urls import NoReverseMatch
 from django.urls import reverse
@@ -39,7 +41,8 @@ def test_editor_page(client, world, drafting):
     policy_documents_load_demo()
     client.force_login(world.clerk)
     html = client.get(editor(drafting)).content.decode()
-    assert '<textarea name="body" id="id_body"' in html
+    assert re.search(r'<textarea name="body"[^>]*id="id_body"', html)
+    assert '<label for="id_body">正文' in html
     assert "您的建议收悉。" in html
     assert (
         'data-citation="《关于制造业高质量发展引领产业兴区的若干政策意见》（临经信综〔2021〕14号）"'

@@ -149,8 +149,8 @@ def test_co_unit_sends_opinion_and_releases_the_lead(world):
     rs.opinion_save_draft(assignment_id=co.pk, actor=world.other_clerk, body="协办意见正文")
     from proposals import services as ps
 
-    ps.assignment_submit(assignment_id=co.pk, actor=world.other_clerk)
-    ps.assignment_approve(assignment_id=co.pk, actor=world.other_supervisor)
+    rs.draft_submit(assignment_id=co.pk, actor=world.other_clerk)
+    ps.assignment_transition(name="approve", assignment_id=co.pk, actor=world.other_supervisor)
     opinion = rs.opinion_send(assignment_id=co.pk, actor=world.other_clerk)
     assert opinion.sent_at is not None
     letter = rs.reply_issue(assignment_id=lead.pk, actor=world.clerk)

@@ -67,12 +67,17 @@ def in_review(world):
         proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau, state=S.DRAFTING
     )
     ReplyFactory(assignment=a, body=V1, answer_class="B")
-    ps.assignment_submit(assignment_id=a.pk, actor=world.clerk)
+    rs.draft_submit(assignment_id=a.pk, actor=world.clerk)
     return a
 
 
 def resubmit(world, a, body, answer_class="A"):
-    ps.assignment_return(assignment_id=a.pk, actor=world.supervisor, comment="请补充投资额")
+    ps.assignment_transition(
+        name="return_for_revision",
+        assignment_id=a.pk,
+        actor=world.supervisor,
+        comment="请补充投资额",
+    )
     rs.reply_save_draft(
         assignment_id=a.pk,
         actor=world.clerk,
@@ -82,7 +87,7 @@ def resubmit(world, a, body, answer_class="A"):
         clerk_name="楼伟荣",
         phone="89541421",
     )
-    ps.assignment_submit(assignment_id=a.pk, actor=world.clerk)
+    rs.draft_submit(assignment_id=a.pk, actor=world.clerk)
 
 
 def test_review_diff_compares_the_last_two_submissions(world, in_review):
@@ -108,8 +113,8 @@ def test_supervisor_sees_the_diff_with_inline_marks(client, world, in_review):
     assert "<del>2</del>" in html
     assert "<ins>，总投资155.9亿元</ins>" in html
     assert "上一版为 B" in html
-    assert 'value="approve"' in html
-    assert 'value="return"' in html
+    assert decide_url(in_review, "approve") in html
+    assert decide_url(in_review, "return_for_revision") in html
 
 
 def test_review_escapes_text(client, world, in_review):
@@ -120,15 +125,27 @@ def test_review_escapes_text(client, world, in_review):
     assert "甲 &amp; 乙 **加粗** 3 &lt; 5" in client.get(url(in_review)).content.decode()
 
 
+def decide_url(a, name):
+    return reverse("proposals:transition", kwargs={"assignment_id": a.pk, "name": name})
+
+
+def decide(client, a, name, comment=""):
+    """What the review page's approve / return forms post."""
+    return client.post(decide_url(a, name), {f"{name}-comment": comment})
+
+
 def test_return_needs_a_comment_and_changes_nothing_without(client, world, in_review):
     client.force_login(world.supervisor)
     logs = StateLog.objects.count()
-    response = client.post(url(in_review), {"decision": "return", "comment": "  "}, follow=True)
-    assert "“退回修改”须填写意见或理由" in response.content.decode()
+    response = decide(client, in_review, "return_for_revision", "  ")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "这个字段是必填项" in html or "必填" in html
+    assert "退回意见" in html
     in_review.refresh_from_db()
     assert in_review.state == S.IN_REVIEW
     assert StateLog.objects.count() == logs
-    client.post(url(in_review), {"decision": "return", "comment": "请补充投资额"})
+    decide(client, in_review, "return_for_revision", "请补充投资额")
     in_review.refresh_from_db()
     assert in_review.state == S.DRAFTING
     assert StateLog.objects.for_(in_review).last().description == "请补充投资额"
@@ -136,35 +153,35 @@ def test_return_needs_a_comment_and_changes_nothing_without(client, world, in_re
 
 def test_supervisor_approves(client, world, in_review):
     client.force_login(world.supervisor)
-    response = client.post(url(in_review), {"decision": "approve", "comment": "同意"})
+    response = decide(client, in_review, "approve", "同意")
     assert response.status_code == 302
     in_review.refresh_from_db()
     assert in_review.state == S.APPROVED
 
 
 @pytest.mark.parametrize(
-    ("who", "status"),
+    ("who", "page", "decision"),
     [
-        ("clerk", 403),
-        ("npc", 403),
-        ("duchashi", 403),
-        ("other_supervisor", 404),
-        ("other_clerk", 404),
+        ("clerk", 403, 403),
+        ("npc", 403, 403),
+        ("duchashi", 403, 403),
+        ("other_supervisor", 404, 404),
+        ("other_clerk", 404, 404),
     ],
 )
-def test_only_the_bureaus_supervisor_may_review(client, world, in_review, who, status):
+def test_only_the_bureaus_supervisor_may_review(client, world, in_review, who, page, decision):
     client.force_login(world.role(who))
-    assert client.get(url(in_review)).status_code == status
-    for decision in ["approve", "return"]:
-        response = client.post(url(in_review), {"decision": decision, "comment": "越权"})
-        assert response.status_code == status
+    assert client.get(url(in_review)).status_code == page
+    for name in ["approve", "return_for_revision"]:
+        assert decide(client, in_review, name, "越权").status_code == decision
     in_review.refresh_from_db()
     assert in_review.state == S.IN_REVIEW
 
 
-def test_unknown_decision_refused(client, world, in_review):
+def test_unknown_or_special_decision_refused(client, world, in_review):
     client.force_login(world.supervisor)
-    assert client.post(url(in_review), {"decision": "issue"}).status_code == 403
+    assert decide(client, in_review, "explode").status_code == 404
+    assert decide(client, in_review, "issue").status_code == 404  # has its own service
     in_review.refresh_from_db()
     assert in_review.state == S.IN_REVIEW
 
@@ -175,7 +192,7 @@ def test_assignment_page_links_the_review_for_the_supervisor_only(client, world,
     assert url(in_review) in client.get(page).content.decode()
     client.force_login(world.clerk)
     assert url(in_review) not in client.get(page).content.decode()
-    ps.assignment_approve(assignment_id=in_review.pk, actor=world.supervisor)
+    ps.assignment_transition(name="approve", assignment_id=in_review.pk, actor=world.supervisor)
     client.force_login(world.supervisor)
     assert url(in_review) not in client.get(page).content.decode()
 
@@ -188,9 +205,9 @@ def test_co_unit_opinion_review(client, world):
         state=S.DRAFTING,
     )
     rs.opinion_save_draft(assignment_id=a.pk, actor=world.clerk, body="我局支持申报研发中心。")
-    ps.assignment_submit(assignment_id=a.pk, actor=world.clerk)
+    rs.draft_submit(assignment_id=a.pk, actor=world.clerk)
     client.force_login(world.supervisor)
     assert "我局支持申报研发中心。" in client.get(url(a)).content.decode()
-    client.post(url(a), {"decision": "approve"})
+    decide(client, a, "approve")
     a.refresh_from_db()
     assert a.state == S.APPROVED

@@ -169,14 +169,14 @@ class Command(BaseCommand):
 
     def _to_drafting(self, a: Any) -> None:
         clerk, leader = self._clerk(a), self._leader(a)
-        ps.assignment_accept(assignment_id=a.pk, actor=clerk)
+        ps.assignment_transition(name="accept", assignment_id=a.pk, actor=clerk)
         ps.assignment_update_contacts(
             assignment_id=a.pk,
             actor=clerk,
             leader_name=person_name(leader),
             phone=clerk.staff.phone,
         )
-        ps.assignment_start_drafting(assignment_id=a.pk, actor=clerk)
+        ps.assignment_transition(name="start_drafting", assignment_id=a.pk, actor=clerk)
 
     def _draft(self, a: Any, body: str, answer_class: str = "A") -> None:
         clerk, leader = self._clerk(a), self._leader(a)
@@ -212,7 +212,7 @@ class Command(BaseCommand):
         clerk, leader = self._clerk(a), self._leader(a)
         for step in order[: order.index(target) + 1]:
             if step == "accepted":
-                ps.assignment_accept(assignment_id=a.pk, actor=clerk)
+                ps.assignment_transition(name="accept", assignment_id=a.pk, actor=clerk)
             elif step == "drafting":
                 ps.assignment_update_contacts(
                     assignment_id=a.pk,
@@ -220,20 +220,22 @@ class Command(BaseCommand):
                     leader_name=person_name(leader),
                     phone=clerk.staff.phone,
                 )
-                ps.assignment_start_drafting(assignment_id=a.pk, actor=clerk)
+                ps.assignment_transition(name="start_drafting", assignment_id=a.pk, actor=clerk)
                 if body:
                     self._draft(a, body, answer_class)
             elif step == "in_review":
-                ps.assignment_submit(assignment_id=a.pk, actor=clerk)
+                rs.draft_submit(assignment_id=a.pk, actor=clerk)
             elif step == "approved":
-                ps.assignment_approve(assignment_id=a.pk, actor=leader, comment="同意印发")
+                ps.assignment_transition(
+                    name="approve", assignment_id=a.pk, actor=leader, comment="同意印发"
+                )
             elif step == "issued":
                 if a.is_lead:
                     rs.reply_issue(assignment_id=a.pk, actor=clerk, issued_on=issued_on)
                 else:
                     rs.opinion_send(assignment_id=a.pk, actor=clerk)
             elif step == "cc_sent":
-                ps.assignment_send_cc(assignment_id=a.pk, actor=clerk)
+                ps.assignment_transition(name="send_cc", assignment_id=a.pk, actor=clerk)
 
     # --- the two real letters ------------------------------------------------------------------
     def _reference_items(self) -> None:
@@ -341,10 +343,11 @@ class Command(BaseCommand):
             "jxj",
             signer_count=4,
         )
-        ps.assignment_request_reassignment(
+        ps.assignment_transition(
+            name="request_reassignment",
             assignment_id=a.pk,
             actor=self._clerk(a),
-            reason="工业用地供应属规划和自然资源部门职责，建议改由规划资源分局主办。",
+            comment="工业用地供应属规划和自然资源部门职责，建议改由规划资源分局主办。",
         )
         # 4. newly assigned
         self._register(
@@ -407,7 +410,8 @@ class Command(BaseCommand):
         # 10. returned for revision
         a = self._register(cppcc, 17, "关于推进工业互联网平台应用的提案", "黄志远", ago(45), "jxj")
         self._to(a, "in_review", body_for(a), "B")
-        ps.assignment_return(
+        ps.assignment_transition(
+            name="return_for_revision",
             assignment_id=a.pk,
             actor=self._leader(a),
             comment="请补充今年工业互联网平台培育的具体数据，并与区科技局核对口径。",

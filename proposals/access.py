@@ -1,0 +1,310 @@
+"""Who may do what, decided once. Services call these checks before they write; views hand the
+same answers to templates as capability flags (`caps.issue.ok`, `caps.issue.reason`), so a
+template never tests a role or a state itself.
+
+Every check returns a `Can`: allowed or not, and the Chinese reason when not. `denied` tells
+"not your business" (the page answers 403, the service raises AccessDenied) from "not now"
+(the state or a condition holds it back: TransitionError, shown next to the button)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.choices import AssignmentState
+from core.choices import ExtensionState
+from core.choices import OfficeKind
+from core.choices import ProposalStatus
+from core.choices import StaffRole
+from core.exceptions import AccessDenied
+from core.exceptions import TransitionError
+from proposals.models import Assignment
+from proposals.models import ExtensionRequest
+from proposals.models import Session
+from proposals.workflow import Step
+from proposals.workflow import bureau_clerk
+from proposals.workflow import bureau_member
+from proposals.workflow import bureau_supervisor
+from proposals.workflow import condition_message
+from proposals.workflow import handling_office
+from proposals.workflow import proposal_active
+from proposals.workflow import staff_of
+
+S = AssignmentState
+
+
+@dataclass(frozen=True)
+class Can:
+    ok: bool
+    reason: str = ""
+    denied: bool = False  # True: this user may never do it here; False: not in this state
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def require(self) -> None:
+        """Raise the service error that matches the refusal."""
+        if self.ok:
+            return
+        raise (AccessDenied if self.denied else TransitionError)(self.reason)
+
+
+YES = Can(True)
+
+
+def _no(reason: str) -> Can:
+    return Can(False, reason)
+
+
+def _denied(reason: str) -> Can:
+    return Can(False, reason, denied=True)
+
+
+# --- who someone is -----------------------------------------------------------------------------
+
+
+def is_office(user: Any) -> bool:
+    """NPC, CPPCC or supervision office staff: they read everything."""
+    staff = staff_of(user)
+    return bool(staff and staff.role == StaffRole.OFFICE)
+
+
+def is_staff_member(user: Any) -> bool:
+    return staff_of(user) is not None or bool(getattr(user, "is_superuser", False))
+
+
+def reads_everything(user: Any) -> bool:
+    """Offices, the supervision office and the site administrator see every bureau's items."""
+    return is_office(user) or (
+        staff_of(user) is None and bool(getattr(user, "is_superuser", False))
+    )
+
+
+def handling_body(user: Any) -> str | None:
+    """The body ("npc"/"cppcc") whose items this user registers and decides, or None."""
+    staff = staff_of(user)
+    if staff and staff.role == StaffRole.OFFICE and staff.office.kind != OfficeKind.SUPERVISION:
+        return staff.office.kind
+    return None
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def _transition_check(instance: Any, name: str, user: Any, step: Step, state_label: str) -> Can:
+    meta = getattr(instance, name)._django_fsm
+    spec = meta.get_transition(meta.field.get_state(instance))
+    # Who may take it does not depend on the state: an outsider hears "not yours" first.
+    any_spec = spec or next(iter(meta.transitions.values()))
+    if not any_spec.has_perm(instance, user):
+        who = getattr(any_spec.permission, "label", "")
+        return _denied(f"只有{who}可以{step.label}" if who else f"您无权{step.label}")
+    if spec is None:
+        return _no(f"当前状态为“{state_label}”，不能{step.label}")
+    for cond in spec.conditions:
+        if not cond(instance):
+            return _no(condition_message(cond, f"暂不能{step.label}"))
+    return YES
+
+
+def transition_check(*, assignment: Assignment, name: str, user: Any) -> Can:
+    """May this user take this transition of the assignment now, and if not, why."""
+    step = assignment.step(name)
+    return _transition_check(assignment, name, user, step, assignment.get_state_display())
+
+
+def extension_decision_check(*, extension: ExtensionRequest, name: str, user: Any) -> Can:
+    step = extension.step(name)
+    return _transition_check(extension, name, user, step, extension.get_state_display())
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition the user could take from the current state: allowed, or shown disabled
+    with the reason (尚有协办单位未送出协办意见，暂不能印发)."""
+
+    name: str
+    step: Step
+    can: Can
+
+
+def assignment_actions(*, assignment: Assignment, user: Any) -> list[Action]:
+    """The transitions from this state that this user has the right to take, allowed or not
+    yet; the ones that are never this user's are left out."""
+    actions = []
+    for name in assignment.transitions_from_here():
+        can = transition_check(assignment=assignment, name=name, user=user)
+        if not can.denied:
+            actions.append(Action(name, assignment.step(name), can))
+    return actions
+
+
+# --- other capabilities -------------------------------------------------------------------------
+
+
+def _item_active(assignment: Assignment) -> Can:
+    if assignment.proposal.status != ProposalStatus.ACTIVE:
+        return _no(condition_message(proposal_active, "该事项已不再办理"))
+    return YES
+
+
+def may_edit_draft(*, assignment: Assignment, user: Any) -> Can:
+    if not bureau_clerk(assignment, user):
+        return _denied("只有本单位承办人可以编辑复函草稿")
+    if assignment.state != S.DRAFTING:
+        return _no(f"当前状态为“{assignment.get_state_display()}”，只有“办理中”可以编辑草稿")
+    return _item_active(assignment)
+
+
+def may_preview_draft(*, assignment: Assignment, user: Any) -> Can:
+    """The bureau reads its own drafts; the offices see issued letters, not drafts."""
+    if not (bureau_clerk(assignment, user) or bureau_supervisor(assignment, user)):
+        return _denied("只有本单位承办人和承办领导可以预览复函草稿")
+    return YES
+
+
+def may_review(*, assignment: Assignment, user: Any) -> Can:
+    if not bureau_supervisor(assignment, user):
+        return _denied("只有本单位承办领导可以审核")
+    if assignment.state != S.IN_REVIEW:
+        return _no(f"当前状态为“{assignment.get_state_display()}”，没有待审核的稿件")
+    return YES
+
+
+def may_request_extension(*, assignment: Assignment, user: Any) -> Can:
+    if not bureau_member(assignment, user):
+        return _denied("只有本单位人员可以申请延期")
+    active = _item_active(assignment)
+    if not active:
+        return active
+    if not assignment.is_open:
+        return _no("该事项已办结，不能申请延期")
+    if assignment.state == S.REASSIGNMENT_REQUESTED:
+        return _no("正在申请调整承办单位，交办机构决定前不能申请延期")
+    if assignment.extensions.filter(state=ExtensionState.PENDING).exists():
+        return _no("已有一份延期申请在审批中")
+    return YES
+
+
+def may_decide_extensions(*, assignment: Assignment, user: Any) -> Can:
+    if not handling_office(assignment, user):
+        return _denied("只有交办机构可以审批延期")
+    return _item_active(assignment)
+
+
+def may_record_feedback(*, assignment: Assignment, user: Any) -> Can:
+    """The handling office records the proposer's satisfaction with an issued letter."""
+    if not handling_office(assignment, user):
+        return _denied("只有交办机构可以登记代表委员的满意度")
+    if not assignment.is_lead:
+        return _denied("满意度针对主办单位的复函登记")
+    active = _item_active(assignment)
+    if not active:
+        return active
+    if assignment.state not in S.replied():
+        return _no("复函印发后才能登记满意度")
+    return YES
+
+
+def may_record_contact(*, assignment: Assignment, user: Any) -> Can:
+    if not bureau_clerk(assignment, user):
+        return _denied("只有本单位承办人可以登记面商情况")
+    return YES
+
+
+def may_update_contacts(*, assignment: Assignment, user: Any) -> Can:
+    if not bureau_member(assignment, user):
+        return _denied("只有本单位人员可以修改承办信息")
+    return YES
+
+
+def may_register(*, user: Any, session: Session) -> Can:
+    """Registering, withdrawing and merging items belong to the office of the session's body."""
+    if handling_body(user) != session.body:
+        return _denied(f"只有{OfficeKind.handling(session.body).label}可以登记、交办、撤回或并案")
+    return YES
+
+
+def may_withdraw(*, assignment: Assignment, user: Any) -> Can:
+    can = may_register(user=user, session=assignment.proposal.session)
+    if not can:
+        return can
+    if assignment.proposal.status != ProposalStatus.ACTIVE:
+        return _no(f"该事项已{assignment.proposal.get_status_display()}")
+    return YES
+
+
+def may_import(*, user: Any) -> Can:
+    if handling_body(user) is None:
+        return _denied("只有区人大常委会办公室或区政协办公室可以导入交办清单")
+    return YES
+
+
+def may_see_audit(*, user: Any) -> Can:
+    if not reads_everything(user):
+        return _denied("只有交办机构和督查室可以查看审计记录")
+    return YES
+
+
+def may_export_letters(*, user: Any) -> Can:
+    if not reads_everything(user):
+        return _denied("只有交办机构和督查室可以批量导出复函")
+    return YES
+
+
+def may_use_system(*, user: Any) -> Can:
+    """Pages for staff only (the policy library, the board): every bureau and office member."""
+    if not is_staff_member(user):
+        return _denied("您的账号尚未分配单位或机构，请联系管理员")
+    return YES
+
+
+# --- everything about one assignment, for its page ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentCaps:
+    """What this user may do on this assignment's page, and why not where it matters."""
+
+    actions: tuple[Action, ...]
+    edit_draft: Can
+    preview_draft: Can
+    review: Can
+    request_extension: Can
+    decide_extensions: Can
+    record_feedback: Can
+    record_contact: Can
+    update_contacts: Can
+    withdraw: Can
+
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+    @property
+    def anything(self) -> bool:
+        """Whether the page offers this user anything to do (else it says so)."""
+        return any(a.can.ok for a in self.actions) or any(
+            c.ok
+            for c in (
+                self.edit_draft,
+                self.review,
+                self.request_extension,
+                self.record_feedback,
+                self.withdraw,
+            )
+        )
+
+
+def assignment_capabilities(*, assignment: Assignment, user: Any) -> AssignmentCaps:
+    return AssignmentCaps(
+        actions=tuple(assignment_actions(assignment=assignment, user=user)),
+        edit_draft=may_edit_draft(assignment=assignment, user=user),
+        preview_draft=may_preview_draft(assignment=assignment, user=user),
+        review=may_review(assignment=assignment, user=user),
+        request_extension=may_request_extension(assignment=assignment, user=user),
+        decide_extensions=may_decide_extensions(assignment=assignment, user=user),
+        record_feedback=may_record_feedback(assignment=assignment, user=user),
+        record_contact=may_record_contact(assignment=assignment, user=user),
+        update_contacts=may_update_contacts(assignment=assignment, user=user),
+        withdraw=may_withdraw(assignment=assignment, user=user),
+    )
