@@ -7,10 +7,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.choices import AssignmentState
-from offices.board import assignment_search
 from proposals.models import Assignment
 from proposals.models import Body
 from proposals.models import Proposal
+from replies.selectors import assignment_search
 
 
 class AssignmentFilter(django_filters.FilterSet):

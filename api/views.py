@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -234,24 +235,29 @@ class AssignmentDetailApi(APIView):
     class OutputSerializer(AssignmentOutput):
         class ActionSerializer(serializers.Serializer):
             name = serializers.CharField()
-            label = serializers.CharField()
+            # DRF moves declared fields off the class, so this does not shadow Field.label
+            label = serializers.CharField()  # type: ignore[assignment]
             needs_comment = serializers.BooleanField()
 
-        actions = ActionSerializer(many=True)
+        actions = serializers.SerializerMethodField()
+
+        @extend_schema_field(ActionSerializer(many=True))
+        def get_actions(self, assignment: Assignment) -> list[dict[str, Any]]:
+            """What the requesting user may do now (taken from the workflow's declarations)."""
+            return [
+                {
+                    "name": act.name,
+                    "label": act.step.label,
+                    "needs_comment": act.step.comment == Comment.REQUIRED,
+                }
+                for act in assignment_actions(assignment=assignment, user=self.context["user"])
+                if act.can.ok and act.step.direct
+            ]
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, assignment_id: int) -> Response:
         assignment = _visible_assignment(request, assignment_id)
-        assignment.actions = [
-            {
-                "name": act.name,
-                "label": act.step.label,
-                "needs_comment": act.step.comment == Comment.REQUIRED,
-            }
-            for act in assignment_actions(assignment=assignment, user=request.user)
-            if act.can.ok and act.step.direct
-        ]
-        return Response(self.OutputSerializer(assignment).data)
+        return Response(self.OutputSerializer(assignment, context={"user": request.user}).data)
 
 
 def _reassign(a: Assignment, user: Any, data: dict[str, Any]) -> Any:
@@ -445,8 +451,9 @@ def api_docs(request: Any) -> Any:
                 }
                 for p in op.get("parameters", [])
             ]
-            body = op.get("requestBody", {}).get("content", {})
-            ref = next(iter(body.values()), {}).get("schema", {}).get("$ref", "") if body else ""
+            body: dict[str, Any] = (op.get("requestBody") or {}).get("content", {})
+            first: dict[str, Any] = next(iter(body.values()), {})
+            ref = first.get("schema", {}).get("$ref", "") if body else ""
             operations.append(
                 {
                     "path": path,

@@ -30,6 +30,7 @@ from django_fsm_log.models import StateLog
 
 from core.choices import AssignmentState
 from core.choices import ExtensionState
+from core.choices import StaffRole
 from core.names import person_name
 from notifications.models import Notification
 from notifications.models import Reminder
@@ -93,12 +94,12 @@ class Directory:
         self.users: dict[int, Any] = {}
         for staff in Staff.objects.select_related("user", "office").filter(user__is_active=True):
             self.users[staff.user_id] = staff.user
-            if staff.role == Staff.Role.CLERK:
+            if staff.bureau_id is not None and staff.role == StaffRole.CLERK:
                 self.clerks[staff.bureau_id].append(staff.user)
-            elif staff.role == Staff.Role.SUPERVISOR:
+            elif staff.bureau_id is not None and staff.role == StaffRole.SUPERVISOR:
                 self.supervisors[staff.bureau_id].append(staff.user)
             elif staff.office is not None:
-                self.offices[staff.office.kind].append(staff.user)
+                self.offices[staff.office_kind].append(staff.user)
 
     def clerks_of(self, assignment: Assignment) -> list[Any]:
         """The assignment's own clerk once it has one, otherwise every clerk of the bureau."""

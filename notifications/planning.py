@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Field
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -84,7 +86,7 @@ def _insert_unnest(rows: list[Row]) -> None:
     opts = Reminder._meta
     quote = connection.ops.quote_name
     columns = ", ".join(
-        quote(opts.get_field(name).column)
+        quote(cast(Field, opts.get_field(name)).column or name)
         for name in (
             "assignment",
             "kind",

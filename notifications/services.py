@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -37,6 +38,10 @@ __all__ = [
     "transition_notify",
 ]
 
+
+# The delivery task, looked up by name: the tasks call these services, so importing them here
+# would make a cycle (notifications/tasks.py defines it).
+DELIVER_BATCH_TASK = "notifications.tasks.reminders_deliver_batch"
 
 # A pending reminder queued this long ago whose task has not sent it (broker down, task lost,
 # retries exhausted) is queued again by the next sweep; sweeps run every 15 minutes.
@@ -106,8 +111,7 @@ def reminder_queue_pending(
     sweep waits for the marking rows and then leaves them alone. If the broker refuses a batch,
     that batch and the rest are unmarked for the next sweep. Returns (queued, batches,
     not_queued)."""
-    from notifications.tasks import reminders_deliver_batch as reminders_deliver_batch_task
-
+    deliver_batch_task = current_app.tasks[DELIVER_BATCH_TASK]
     batch_size = batch_size or settings.FUHAN_REMINDER_BATCH_SIZE
     with transaction.atomic():
         Reminder.objects.filter(sent_at__isnull=True).filter(
@@ -122,7 +126,7 @@ def reminder_queue_pending(
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
         try:
-            reminders_deliver_batch_task.apply_async(kwargs={"reminder_ids": batch})
+            deliver_batch_task.apply_async(kwargs={"reminder_ids": batch})
         except Exception:
             logger.exception(
                 "提醒发送任务入队失败（%s 条），将由下一次定时扫描重新排队", len(ids) - queued

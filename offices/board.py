@@ -26,15 +26,13 @@ from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Body
 from proposals.models import Bureau
-from proposals.models import Proposal
 from proposals.selectors import assignment_list_visible
 from proposals.workflow import label_of
 from proposals.workflow import staff_of
-from replies.models import Reply
+from replies.selectors import assignment_search
 
 S = AssignmentState
 PAGE_SIZES: tuple[int, ...] = (25, 50, 100)
-SEARCH_INLINE_IDS = 2000  # matching items passed to the main query as a list up to this many
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -68,29 +66,6 @@ class BoardFilters:
             overdue=params.get("overdue") in ("1", "on", "true"),
             q=(params.get("q") or "").strip()[:100],
         )
-
-
-def proposal_ids_matching(*, text: str) -> list[int]:
-    """Items whose title or any reply body contains the text. On PostgreSQL both lookups use the
-    pg_trgm GIN indexes of migration 0002 (UPPER(col) gin_trgm_ops; terms of three characters or
-    more); on SQLite, and for shorter terms, a plain scan. Two queries, run once per request."""
-    in_titles = Proposal.objects.filter(title__icontains=text).values_list("pk", flat=True)
-    in_replies = Reply.objects.filter(body__icontains=text).values_list(
-        "assignment__proposal_id", flat=True
-    )
-    return sorted(set(in_titles) | set(in_replies))
-
-
-def assignment_search(*, qs: QuerySet[Assignment], text: str) -> QuerySet[Assignment]:
-    """Assignments of items whose title or reply body contains the text."""
-    if not text:
-        return qs
-    ids = proposal_ids_matching(text=text)
-    if len(ids) <= SEARCH_INLINE_IDS:
-        return qs.filter(proposal_id__in=ids)
-    # A very common term: let the database combine the two conditions itself (no huge IN list).
-    in_replies = Reply.objects.filter(body__icontains=text).values("assignment__proposal_id")
-    return qs.filter(Q(proposal__title__icontains=text) | Q(proposal_id__in=in_replies))
 
 
 def board_assignments(
@@ -182,7 +157,7 @@ def board_bureaus(*, user: Any) -> QuerySet[Bureau]:
     if reads_everything(user):
         return Bureau.objects.all()
     staff = staff_of(user)
-    if staff is None:
+    if staff is None or staff.bureau_id is None:
         return Bureau.objects.none()
     return Bureau.objects.filter(pk=staff.bureau_id)
 

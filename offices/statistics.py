@@ -29,6 +29,7 @@ from django.db.models import Min
 from django.db.models import QuerySet
 from django.utils.html import escape
 
+from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import Satisfaction
 from proposals.models import Assignment
@@ -173,24 +174,24 @@ def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> Statist
             latest_class=latest_class.get(r["pk"]),
             satisfaction=r["reply__satisfaction"],
         )
-    for r in role_counts:
-        row = row_for(r["bureau_id"], r["bureau__short_name"])
-        if r["role"] == Assignment.Role.LEAD:
-            row.lead_count += r["n"]
+    for c in role_counts:
+        row = row_for(c["bureau_id"], c["bureau__short_name"])
+        if c["role"] == AssignmentRole.LEAD:
+            row.lead_count += c["n"]
         else:
-            row.co_unit_count += r["n"]
+            row.co_unit_count += c["n"]
 
     if session is not None:
         codes = session.answer_class_codes()
     else:
         codes = sorted(
             {c for s in Session.objects.all() for c in s.answer_class_codes()}
-            | {c for r in rows.values() for c in r.classes}
+            | {c for stat in rows.values() for c in stat.classes}
         )
-    ordered = sorted(rows.values(), key=lambda r: r.label)
+    ordered = sorted(rows.values(), key=lambda stat: stat.label)
     total = StatRow(label="合计")
-    for r in ordered:
-        total.add(r)
+    for stat in ordered:
+        total.add(stat)
     return StatisticsReport(session=session, class_codes=codes, rows=ordered, total=total)
 
 

@@ -66,7 +66,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         headers = ["会议", "编号", "标题", "承办单位", "办理方式", "状态", "重点", "交办日期",
                    "办结期限", "逾期天数"]  # fmt: skip
-        rows = (
+        export = (
             [
                 a.proposal.session.name,
                 a.proposal.number,
@@ -82,7 +82,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
             for a in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000)
         )
         return xlsx_response(
-            filename=f"办理看板-{today:%Y%m%d}.xlsx", title="办理看板", headers=headers, rows=rows
+            filename=f"办理看板-{today:%Y%m%d}.xlsx", title="办理看板", headers=headers, rows=export
         )
     paginator = Paginator(qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))

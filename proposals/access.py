@@ -83,8 +83,8 @@ def reads_everything(user: Any) -> bool:
 def handling_body(user: Any) -> str | None:
     """The body ("npc"/"cppcc") whose items this user registers and decides, or None."""
     staff = staff_of(user)
-    if staff and staff.role == StaffRole.OFFICE and staff.office.kind != OfficeKind.SUPERVISION:
-        return staff.office.kind
+    if staff and staff.role == StaffRole.OFFICE and not staff.is_supervision:
+        return staff.office_kind
     return None
 
 

@@ -4,6 +4,7 @@ errors; services receive clean values and check the rules again (they are the au
 from __future__ import annotations
 
 from typing import Any
+from typing import cast
 
 from django import forms
 
@@ -66,7 +67,8 @@ class ReassignForm(TransitionForm):
 
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, step=assignment.step("reassign"), **kwargs)
-        self.fields["bureau"].queryset = Bureau.objects.exclude(pk=assignment.bureau_id)
+        bureau = cast(forms.ModelChoiceField, self.fields["bureau"])
+        bureau.queryset = Bureau.objects.exclude(pk=assignment.bureau_id)
 
 
 def transition_form(
@@ -100,7 +102,7 @@ class ExtensionDecisionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         declared = APPROVE if data.get("decision") == "approve" else REJECT
         if (
             data.get("decision")

@@ -24,6 +24,7 @@ from proposals.workflow import AssignmentWorkflow
 from proposals.workflow import ExtensionWorkflow
 from proposals.workflow import Step
 from proposals.workflow import step
+from proposals.workflow import transitions_from
 
 # What differs between the two bodies, in the words the letters use.
 BODY_TERMS: dict[str, dict[str, str]] = {
@@ -124,6 +125,15 @@ class Staff(BaseModel):
     @property
     def is_bureau_staff(self) -> bool:
         return self.role in (self.Role.CLERK, self.Role.SUPERVISOR)
+
+    @property
+    def office_kind(self) -> str:
+        """npc / cppcc / supervision for office staff, "" for a bureau's staff."""
+        return self.office.kind if self.office is not None else ""
+
+    @property
+    def is_supervision(self) -> bool:
+        return self.office_kind == OfficeKind.SUPERVISION
 
 
 def default_answer_classes() -> list[dict[str, str]]:
@@ -360,7 +370,7 @@ class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
 
     def transitions_from_here(self) -> list[str]:
         """Names of the transitions declared from the current state, in declaration order."""
-        return [t.name for t in self.get_all_state_transitions() if t.source == self.state]
+        return transitions_from(self.state)
 
 
 class ExtensionRequest(ConcurrentTransitionMixin, ExtensionWorkflow, BaseModel):

@@ -19,7 +19,6 @@ from django_fsm_log.models import StateLog
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import ExtensionState
-from core.choices import OfficeKind
 from core.choices import ProposalStatus
 from core.choices import StaffRole
 from core.exceptions import AccessDenied
@@ -89,9 +88,9 @@ def assignment_inbox(*, user: Any) -> QuerySet[Assignment]:
         for role in AssignmentRole.values:
             waiting |= Q(role=role, state__in=todo_states(staff.role, role))
         return visible.filter(waiting)
-    if staff.office.kind == OfficeKind.SUPERVISION:
+    if staff.is_supervision:
         return visible.filter(due_date__lt=timezone.localdate()).exclude(state__in=S.closed())
-    return visible.filter(proposal__session__body=staff.office.kind).filter(
+    return visible.filter(proposal__session__body=staff.office_kind).filter(
         Q(state__in=todo_states(StaffRole.OFFICE))
         | Q(has_pending_extension=True)
         | Q(state__in=S.replied(), role=AssignmentRole.LEAD, reply__satisfaction="")
@@ -102,7 +101,7 @@ def inbox_task(*, assignment: Assignment, staff: Staff | None) -> str:
     """Why the item is in this user's inbox: the next thing to do (待办事项), as declared."""
     if staff is None:
         return ""
-    if staff.role == StaffRole.OFFICE and staff.office.kind == OfficeKind.SUPERVISION:
+    if staff.is_supervision:
         return "督办逾期事项"
     todos = [
         todo
@@ -121,7 +120,7 @@ def inbox_intro(*, staff: Staff | None) -> str:
     """The line above the inbox: what this role's inbox holds, from the declared to-dos."""
     if staff is None:
         return "您的账号尚未分配单位或机构，请联系管理员。"
-    if staff.role == StaffRole.OFFICE and staff.office.kind == OfficeKind.SUPERVISION:
+    if staff.is_supervision:
         return "已逾期未办结的事项。"
     todos = [
         todo

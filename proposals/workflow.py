@@ -76,7 +76,7 @@ class Who:
         assignment = _assignment_of(instance)
         if self.scope == "bureau":
             return staff.bureau_id == assignment.bureau_id
-        return staff.office.kind == assignment.proposal.session.body
+        return staff.office_kind == assignment.proposal.session.body
 
 
 bureau_member = Who(frozenset({CLERK, SUPERVISOR}), "bureau", "本单位承办人员")
@@ -270,7 +270,7 @@ class AssignmentWorkflow:
         permission=bureau_member,
     )
     def request_reassignment(self, by: Any = None, description: str | None = None) -> None:
-        self.reassignment_reason = description or ""  # type: ignore[attr-defined]
+        self.reassignment_reason = description or ""
 
     @_declare(
         Step(
@@ -502,6 +502,11 @@ def todo_states(
         for r in roles
         if staff_role in t.custom["step"].for_role(r).todo and staff_role in t.permission.roles
     }
+
+
+def transitions_from(state: str, workflow: type = AssignmentWorkflow) -> list[str]:
+    """Names of the transitions declared from `state`, in declaration order."""
+    return [t.name for t in _transitions(workflow) if t.source == state]
 
 
 def label_of(name: str, role: str = AssignmentRole.LEAD) -> str:

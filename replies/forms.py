@@ -4,6 +4,7 @@ user's input kept on error; the services check the same rules again."""
 from __future__ import annotations
 
 from typing import Any
+from typing import cast
 
 from django import forms
 
@@ -37,7 +38,7 @@ class ReplyDraftForm(forms.Form):
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         session = assignment.proposal.session
-        self.fields["answer_class"].choices = [
+        cast(forms.ChoiceField, self.fields["answer_class"]).choices = [
             (c["code"], f"{c['code']}类（{c['label']}）") for c in session.answer_classes
         ]
         terms = session.terms
@@ -98,10 +99,9 @@ class PreviewForm(forms.Form):
     def __init__(self, *args: Any, session: Session, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         codes = session.answer_class_codes()
-        self.fields["answer_class"].choices = [("", "")] + [(c, c) for c in codes]
-        self.fields["answer_class"].error_messages["invalid_choice"] = (
-            "答复分类须为以下之一：" + "、".join(codes)
-        )
+        field = cast(forms.ChoiceField, self.fields["answer_class"])
+        field.choices = [("", "")] + [(c, c) for c in codes]
+        field.error_messages["invalid_choice"] = "答复分类须为以下之一：" + "、".join(codes)
 
     def first_error(self) -> str:
-        return next(iter(e for errors in self.errors.values() for e in errors), "输入有误")
+        return next((str(e) for errors in self.errors.values() for e in errors), "输入有误")

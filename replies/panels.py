@@ -15,6 +15,11 @@ from replies.models import Opinion
 from replies.models import Reply
 
 
+def _sent_opinion(co_unit: Assignment) -> Opinion | None:
+    opinion: Opinion | None = getattr(co_unit, "opinion", None)
+    return opinion if opinion is not None and opinion.sent_at else None
+
+
 def reply_panel(
     request: HttpRequest, assignment: Assignment, caps: AssignmentCaps
 ) -> Mapping[str, Any]:
@@ -24,14 +29,12 @@ def reply_panel(
             "opinion": Opinion.objects.filter(assignment=assignment).first(),
         }
     reply = Reply.objects.filter(assignment=assignment).first()
-    co_units = list(
-        assignment.proposal.assignments.filter(role=AssignmentRole.CO_UNIT).select_related(
+    co_units = [
+        (c, _sent_opinion(c))
+        for c in assignment.proposal.assignments.filter(role=AssignmentRole.CO_UNIT).select_related(
             "bureau", "opinion"
         )
-    )
-    for c in co_units:
-        opinion = getattr(c, "opinion", None)
-        c.opinion_sent = bool(opinion and opinion.sent_at)
+    ]
     return {
         "is_lead": True,
         "reply": reply,

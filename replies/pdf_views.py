@@ -41,7 +41,7 @@ TEXT = "text/plain; charset=utf-8"
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response.headers["Content-Disposition"] = content_disposition_header(False, filename)
+    response.headers["Content-Disposition"] = content_disposition_header(False, filename) or ""
     return response
 
 

@@ -105,6 +105,8 @@ cmd_test() {
   install_system "${TEST_APT_PACKAGES[@]}"
   log "ruff"
   "$VENV/bin/ruff" check .
+  log "import-linter（应用之间只能单向依赖）"
+  "$VENV/bin/lint-imports"
   log "pytest（数据库：${DATABASE_URL:-SQLite}）"
   "$VENV/bin/python" -m pytest -q "$@"
 }

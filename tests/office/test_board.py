@@ -142,10 +142,10 @@ def test_pagination(world, client):
 
 
 def test_search_for_a_very_common_term_gives_the_same_rows(world, items, monkeypatch):
-    from offices import board
+    from replies import selectors
 
     expected = rows(world.npc, q="关于")
     assert len(expected) == 3
-    monkeypatch.setattr(board, "SEARCH_INLINE_IDS", 1)
+    monkeypatch.setattr(selectors, "SEARCH_INLINE_IDS", 1)
     assert rows(world.npc, q="关于") == expected
     assert rows(world.npc, q="电商直播") == [items[0]]

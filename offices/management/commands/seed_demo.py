@@ -14,6 +14,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.choices import AssignmentRole
+from core.choices import AssignmentState as S
+from core.choices import Body
+from core.choices import ContactMethod
+from core.choices import OfficeKind
+from core.choices import Satisfaction
+from core.choices import StaffRole
 from core.names import person_name
 from offices.contacts import assignment_record_contact
 from proposals import services as ps
@@ -29,6 +36,8 @@ from replies.policies import policy_documents_load_demo
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 PASSWORD = "fuhan2026"
 NPC_CC = ["区人大常委会办公室", "区人大代表工委", "区政府督查室"]
+# The demo login of each body's office.
+OFFICE_USER = {Body.NPC: "npc", Body.CPPCC: "cppcc"}
 CPPCC_CC = ["区政协办公室", "区政协提案委员会", "区政府督查室"]
 
 BUREAUS = [
@@ -40,17 +49,17 @@ BUREAUS = [
 ]
 USERS = [
     # username, full name, role, bureau key or office kind, phone
-    ("louwr", "楼伟荣", "clerk", "jxj", "89541421"),
-    ("guxj", "顾小晶", "supervisor", "jxj", "89541400"),
-    ("wangl", "王丽", "clerk", "sw", "63701234"),
-    ("zhoujh", "周建华", "supervisor", "sw", "63701200"),
-    ("chenyf", "陈一帆", "clerk", "kj", "63812345"),
-    ("liuq", "刘强", "supervisor", "kj", "63812300"),
-    ("hemin", "何敏", "clerk", "gz", "63733456"),
-    ("sunyl", "孙玉林", "supervisor", "gz", "63733400"),
-    ("npc", "张晓燕", "office", "npc", "63702001"),
-    ("cppcc", "李文华", "office", "cppcc", "63702101"),
-    ("duchashi", "赵国平", "office", "supervision", "63702201"),
+    ("louwr", "楼伟荣", StaffRole.CLERK, "jxj", "89541421"),
+    ("guxj", "顾小晶", StaffRole.SUPERVISOR, "jxj", "89541400"),
+    ("wangl", "王丽", StaffRole.CLERK, "sw", "63701234"),
+    ("zhoujh", "周建华", StaffRole.SUPERVISOR, "sw", "63701200"),
+    ("chenyf", "陈一帆", StaffRole.CLERK, "kj", "63812345"),
+    ("liuq", "刘强", StaffRole.SUPERVISOR, "kj", "63812300"),
+    ("hemin", "何敏", StaffRole.CLERK, "gz", "63733456"),
+    ("sunyl", "孙玉林", StaffRole.SUPERVISOR, "gz", "63733400"),
+    ("npc", "张晓燕", StaffRole.OFFICE, OfficeKind.NPC, "63702001"),
+    ("cppcc", "李文华", StaffRole.OFFICE, OfficeKind.CPPCC, "63702101"),
+    ("duchashi", "赵国平", StaffRole.OFFICE, OfficeKind.SUPERVISION, "63702201"),
 ]
 
 
@@ -79,9 +88,15 @@ class Command(BaseCommand):
             for key, full, short, prefix in BUREAUS
         }
         offices = {
-            "npc": Office.objects.create(kind="npc", name="区人大常委会办公室（代表工委）"),
-            "cppcc": Office.objects.create(kind="cppcc", name="区政协办公室（提案委员会）"),
-            "supervision": Office.objects.create(kind="supervision", name="区政府督查室"),
+            OfficeKind.NPC: Office.objects.create(
+                kind=OfficeKind.NPC, name="区人大常委会办公室（代表工委）"
+            ),
+            OfficeKind.CPPCC: Office.objects.create(
+                kind=OfficeKind.CPPCC, name="区政协办公室（提案委员会）"
+            ),
+            OfficeKind.SUPERVISION: Office.objects.create(
+                kind=OfficeKind.SUPERVISION, name="区政府督查室"
+            ),
         }
         self.user: dict[str, Any] = {}
         for username, full, role, where, phone in USERS:
@@ -95,8 +110,8 @@ class Command(BaseCommand):
                 user=user,
                 role=role,
                 phone=phone,
-                bureau=self.bureau.get(where) if role != "office" else None,
-                office=offices.get(where) if role == "office" else None,
+                bureau=self.bureau.get(where) if role != StaffRole.OFFICE else None,
+                office=offices.get(where) if role == StaffRole.OFFICE else None,
             )
             self.user[username] = user
         User.objects.create_superuser(
@@ -107,19 +122,19 @@ class Command(BaseCommand):
         )
         today = timezone.localdate()
         self.npc23 = Session.objects.create(
-            body="npc", name="区十七届人大二次会议", year=2023, default_cc=NPC_CC
+            body=Body.NPC, name="区十七届人大二次会议", year=2023, default_cc=NPC_CC
         )
         self.cppcc23 = Session.objects.create(
-            body="cppcc", name="区政协十届二次会议", year=2023, default_cc=CPPCC_CC
+            body=Body.CPPCC, name="区政协十届二次会议", year=2023, default_cc=CPPCC_CC
         )
         self.npc_now = Session.objects.create(
-            body="npc",
+            body=Body.NPC,
             name=f"区十七届人大{'五' if today.year == 2026 else '本'}次会议",
             year=today.year,
             default_cc=NPC_CC,
         )
         self.cppcc_now = Session.objects.create(
-            body="cppcc",
+            body=Body.CPPCC,
             name=f"区政协十届{'五' if today.year == 2026 else '本'}次会议",
             year=today.year,
             default_cc=CPPCC_CC,
@@ -142,7 +157,7 @@ class Command(BaseCommand):
         co: tuple[str, ...] = (),
         **extra: Any,
     ) -> Any:
-        office = self.user["npc" if session.body == "npc" else "cppcc"]
+        office = self.user[OFFICE_USER[session.body]]
         proposal = ps.proposal_register(
             session=session,
             number=number,
@@ -157,10 +172,10 @@ class Command(BaseCommand):
         return proposal.assignments.get(bureau=self.bureau[lead])
 
     def _clerk(self, a: Any) -> Any:
-        return Staff.objects.get(bureau=a.bureau, role="clerk").user
+        return Staff.objects.get(bureau=a.bureau, role=StaffRole.CLERK).user
 
     def _leader(self, a: Any) -> Any:
-        return Staff.objects.get(bureau=a.bureau, role="supervisor").user
+        return Staff.objects.get(bureau=a.bureau, role=StaffRole.SUPERVISOR).user
 
     def _contact(self, a: Any, on: dt.date, method: str, note: str) -> None:
         assignment_record_contact(
@@ -208,12 +223,12 @@ class Command(BaseCommand):
         issued_on: dt.date | None = None,
     ) -> None:
         """Walk an assignment forward through the services up to `target`."""
-        order = ["accepted", "drafting", "in_review", "approved", "issued", "cc_sent"]
+        order = [S.ACCEPTED, S.DRAFTING, S.IN_REVIEW, S.APPROVED, S.ISSUED, S.CC_SENT]
         clerk, leader = self._clerk(a), self._leader(a)
         for step in order[: order.index(target) + 1]:
-            if step == "accepted":
+            if step == S.ACCEPTED:
                 ps.assignment_transition(name="accept", assignment_id=a.pk, actor=clerk)
-            elif step == "drafting":
+            elif step == S.DRAFTING:
                 ps.assignment_update_contacts(
                     assignment_id=a.pk,
                     actor=clerk,
@@ -223,18 +238,18 @@ class Command(BaseCommand):
                 ps.assignment_transition(name="start_drafting", assignment_id=a.pk, actor=clerk)
                 if body:
                     self._draft(a, body, answer_class)
-            elif step == "in_review":
+            elif step == S.IN_REVIEW:
                 rs.draft_submit(assignment_id=a.pk, actor=clerk)
-            elif step == "approved":
+            elif step == S.APPROVED:
                 ps.assignment_transition(
                     name="approve", assignment_id=a.pk, actor=leader, comment="同意印发"
                 )
-            elif step == "issued":
+            elif step == S.ISSUED:
                 if a.is_lead:
                     rs.reply_issue(assignment_id=a.pk, actor=clerk, issued_on=issued_on)
                 else:
                     rs.opinion_send(assignment_id=a.pk, actor=clerk)
-            elif step == "cc_sent":
+            elif step == S.CC_SENT:
                 ps.assignment_transition(name="send_cc", assignment_id=a.pk, actor=clerk)
 
     # --- the two real letters ------------------------------------------------------------------
@@ -262,20 +277,24 @@ class Command(BaseCommand):
         body50 = (DEMO / "reply_npc_50.txt").read_text(encoding="utf-8")
         body46 = (DEMO / "reply_cppcc_46.txt").read_text(encoding="utf-8")
         # 面商 before replying, as the letters say (“依据现行相关政策和我们的调研”).
-        self._contact(a50, dt.date(2023, 4, 12), "meeting", "与申卫康等代表在太阳镇五金企业座谈")
-        self._contact(a46, dt.date(2023, 4, 18), "phone", "电话听取孙建文委员对协会招商的意见")
-        self._to(a50, "cc_sent", body50, "A", issued_on=dt.date(2023, 5, 8))
-        self._to(a46, "cc_sent", body46, "A", issued_on=dt.date(2023, 5, 8))
+        self._contact(
+            a50, dt.date(2023, 4, 12), ContactMethod.MEETING, "与申卫康等代表在太阳镇五金企业座谈"
+        )
+        self._contact(
+            a46, dt.date(2023, 4, 18), ContactMethod.PHONE, "电话听取孙建文委员对协会招商的意见"
+        )
+        self._to(a50, S.CC_SENT, body50, "A", issued_on=dt.date(2023, 5, 8))
+        self._to(a46, S.CC_SENT, body46, "A", issued_on=dt.date(2023, 5, 8))
         rs.reply_record_feedback(
             assignment_id=a50.pk,
-            actor=self.user["npc"],
-            satisfaction="satisfied",
+            actor=self.user[OFFICE_USER[Body.NPC]],
+            satisfaction=Satisfaction.SATISFIED,
             feedback_date=dt.date(2023, 5, 26),
         )
         rs.reply_record_feedback(
             assignment_id=a46.pk,
-            actor=self.user["cppcc"],
-            satisfaction="satisfied",
+            actor=self.user[OFFICE_USER[Body.CPPCC]],
+            satisfaction=Satisfaction.SATISFIED,
             feedback_date=dt.date(2023, 5, 30),
         )
 
@@ -314,14 +333,14 @@ class Command(BaseCommand):
             signer_count=6,
             is_key=True,
         )
-        co = a.proposal.assignments.get(role="co_unit")
+        co = a.proposal.assignments.get(role=AssignmentRole.CO_UNIT)
         self._to(
             co,
-            "issued",
+            S.ISSUED,
             "我局将围绕五金工具产业，支持企业申报高新技术企业和研发中心，"
             "落实研发费用加计扣除政策。",
         )
-        self._to(a, "drafting", body_for(a), "B")
+        self._to(a, S.DRAFTING, body_for(a), "B")
         # 2. in review
         a = self._register(
             npc,
@@ -332,7 +351,7 @@ class Command(BaseCommand):
             "jxj",
             signer_count=3,
         )
-        self._to(a, "in_review", body_for(a), "B")
+        self._to(a, S.IN_REVIEW, body_for(a), "B")
         # 3. reassignment requested (land supply is the planning bureau's)
         a = self._register(
             npc,
@@ -361,7 +380,7 @@ class Command(BaseCommand):
         )
         # 5. approved, waiting to be issued
         a = self._register(npc, 21, "关于全面推行绿色制造体系建设的建议", "潘志强", ago(70), "jxj")
-        self._to(a, "approved", body_for(a), "A")
+        self._to(a, S.APPROVED, body_for(a), "A")
         # 6. another bureau leads, the economy bureau is co-unit and has accepted
         a = self._register(
             npc,
@@ -373,16 +392,16 @@ class Command(BaseCommand):
             ("jxj",),
             signer_count=5,
         )
-        self._to(a, "accepted")
-        self._to(a.proposal.assignments.get(role="co_unit"), "accepted")
+        self._to(a, S.ACCEPTED)
+        self._to(a.proposal.assignments.get(role=AssignmentRole.CO_UNIT), S.ACCEPTED)
         # 7. the science bureau has issued its reply
         a = self._register(npc, 33, "关于加大企业研发投入补助力度的建议", "金伟", ago(80), "kj")
-        self._to(a, "issued", body_for(a).replace("我局将会同", "我局已会同"), "A")
+        self._to(a, S.ISSUED, body_for(a).replace("我局将会同", "我局已会同"), "A")
         # 8. CPPCC: overdue, extension asked
         a = self._register(
             cppcc, 5, "关于发挥行业协会在传统产业升级中作用的提案", "章国庆", ago(100), "jxj"
         )
-        self._to(a, "drafting", body_for(a), "B")
+        self._to(a, S.DRAFTING, body_for(a), "B")
         ps.extension_request(
             assignment_id=a.pk,
             actor=self._clerk(a),
@@ -399,17 +418,17 @@ class Command(BaseCommand):
             "jxj",
             is_key=True,
         )
-        self._contact(a, ago(30), "visit", "陪同吴海燕委员实地查看检测中心选址")
-        self._to(a, "cc_sent", body_for(a), "A", issued_on=ago(10))
+        self._contact(a, ago(30), ContactMethod.VISIT, "陪同吴海燕委员实地查看检测中心选址")
+        self._to(a, S.CC_SENT, body_for(a), "A", issued_on=ago(10))
         rs.reply_record_feedback(
             assignment_id=a.pk,
-            actor=self.user["cppcc"],
-            satisfaction="basically",
+            actor=self.user[OFFICE_USER[Body.CPPCC]],
+            satisfaction=Satisfaction.BASICALLY,
             feedback_date=ago(3),
         )
         # 10. returned for revision
         a = self._register(cppcc, 17, "关于推进工业互联网平台应用的提案", "黄志远", ago(45), "jxj")
-        self._to(a, "in_review", body_for(a), "B")
+        self._to(a, S.IN_REVIEW, body_for(a), "B")
         ps.assignment_transition(
             name="return_for_revision",
             assignment_id=a.pk,
@@ -426,14 +445,14 @@ class Command(BaseCommand):
             "jxj",
             is_collective=True,
         )
-        self._to(a, "accepted")
+        self._to(a, S.ACCEPTED)
         # 12. issued, proposer unsatisfied, reopened
         a = self._register(cppcc, 30, "关于加快光电产业集群发展的提案", "沈立群", ago(95), "jxj")
-        self._to(a, "cc_sent", body_for(a), "C", issued_on=ago(20))
+        self._to(a, S.CC_SENT, body_for(a), "C", issued_on=ago(20))
         rs.reply_record_feedback(
             assignment_id=a.pk,
-            actor=self.user["cppcc"],
-            satisfaction="unsatisfied",
+            actor=self.user[OFFICE_USER[Body.CPPCC]],
+            satisfaction=Satisfaction.UNSATISFIED,
             feedback_date=ago(5),
             comment="答复过于笼统，希望明确光电产业园区建设时间表。",
         )
