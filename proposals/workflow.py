@@ -399,7 +399,12 @@ class AssignmentWorkflow:
         """Only reply_issue (number, frozen text, PDF) or opinion_send runs this."""
 
     @_declare(
-        Step(label="抄送", done="已抄送", todo={CLERK: "抄送"}),
+        Step(
+            label="抄送",
+            done="已抄送",
+            todo={CLERK: "抄送"},
+            variants={AssignmentRole.CO_UNIT: {"todo": {}}},  # a co-unit is done once it has sent
+        ),
         source=S.ISSUED,
         target=S.CC_SENT,
         conditions=[proposal_active, is_lead],
