@@ -26,6 +26,7 @@ from proposals import selectors
 from proposals import services as ps
 from proposals.access import assignment_capabilities
 from proposals.models import ExtensionRequest
+from proposals.workflow import Comment
 from proposals.workflow import edges
 from proposals.workflow import steps
 from proposals.workflow import todo_states
@@ -51,8 +52,9 @@ def item(world, state, **kwargs):
 
 def test_every_step_is_complete():
     for name, declared in steps().items():
-        assert declared.label and declared.done, name
-        if declared.comment != "none":
+        assert declared.label, name
+        assert declared.done, name
+        if declared.comment != Comment.NONE:
             assert declared.comment_label, name
         assert declared.url, name
 
