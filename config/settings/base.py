@@ -214,3 +214,11 @@ EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# --- Item content and the holiday calendar (issue 9: proposals/calendar.py, attachments) -------
+# Other processes (workers, web processes) re-read the holiday calendar at most this long after
+# an office changed it; the process that made the change re-reads it at once. 0: never by time.
+FUHAN_CALENDAR_RECHECK_SECONDS = env.int("FUHAN_CALENDAR_RECHECK_SECONDS", default=60)
+# Attachments (the original suggestion: PDF, PNG, JPEG, .docx), stored under MEDIA_ROOT and
+# served only through the access-checked download view.
+FUHAN_ATTACHMENT_MAX_BYTES = env.int("FUHAN_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+FUHAN_ATTACHMENTS_PER_UPLOAD = env.int("FUHAN_ATTACHMENTS_PER_UPLOAD", default=10)
