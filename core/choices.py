@@ -116,6 +116,7 @@ class AuditVerb(models.TextChoices):
     MERGED = "merged", "并案"
     ATTACHMENT_ADDED = "attachment_added", "上传附件"
     ATTACHMENT_REMOVED = "attachment_removed", "删除附件"
+    DATES_MOVED = "dates_moved", "期限按节假日顺延"
 
 
 class NoticeKind(models.TextChoices):

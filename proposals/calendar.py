@@ -1,5 +1,5 @@
-"""Working days (工作日) on the official Chinese calendar, read from the holiday calendar the offices
-maintain as data (HolidayYear / CalendarDay, page /office/calendar/), seeded from the
+"""Working days (工作日) on the official Chinese calendar, read from the holiday calendar the
+offices maintain as data (HolidayYear / CalendarDay, page /office/calendar/), seeded from the
 `chinese_calendar` package for the years it knows (proposals/holidays.py).
 
 A day is a working day when the calendar says so (a holiday, or a make-up working weekend: 调休);
@@ -89,7 +89,7 @@ def _load() -> _Snapshot:
 
 
 def _snapshot() -> _Snapshot:
-    global _current  # noqa: PLW0603 (one snapshot per process, replaced whole)
+    global _current
     snap = _current
     recheck = settings.FUHAN_CALENDAR_RECHECK_SECONDS
     if snap is not None and recheck and time.monotonic() - snap.checked_at > recheck:
@@ -105,7 +105,7 @@ def _snapshot() -> _Snapshot:
 
 def invalidate() -> None:
     """Forget the loaded calendar (after a change): the next question reads it again."""
-    global _current  # noqa: PLW0603
+    global _current
     _current = None
 
 

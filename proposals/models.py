@@ -531,6 +531,11 @@ class Attachment(models.Model):
         return self.original_name
 
     @property
+    def opens_inline(self) -> bool:
+        """PDFs and images open in the browser; Word files download."""
+        return self.content_type != AttachmentKind.DOCX
+
+    @property
     def size_label(self) -> str:
         if self.size >= 1024 * 1024:
             return f"{self.size / 1024 / 1024:.1f} MB"

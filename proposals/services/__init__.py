@@ -17,7 +17,7 @@ from proposals.services.extensions import extension_reject
 from proposals.services.extensions import extension_request
 from proposals.services.holidays import holiday_calendar_seed
 from proposals.services.holidays import holiday_day_remove
-from proposals.services.holidays import holiday_day_set
+from proposals.services.holidays import holiday_days_set
 from proposals.services.holidays import holiday_year_publish
 from proposals.services.items import CONTENT_MAX_LENGTH
 from proposals.services.items import assignment_due_dates
@@ -32,25 +32,25 @@ from proposals.services.transitions import assignment_update_contacts
 __all__ = [
     "CONTENT_MAX_LENGTH",
     "Upload",
-    "attachment_add",
-    "attachment_check",
-    "attachment_remove",
-    "attachments_check",
-    "holiday_calendar_seed",
-    "holiday_day_remove",
-    "holiday_day_set",
-    "holiday_year_publish",
-    "reassignment_window_start",
     "assignment_due_dates",
     "assignment_reassign",
     "assignment_transition",
     "assignment_update_contacts",
+    "attachment_add",
+    "attachment_check",
+    "attachment_remove",
+    "attachments_check",
     "audit",
     "extension_approve",
     "extension_latest_allowed",
     "extension_reject",
     "extension_request",
+    "holiday_calendar_seed",
+    "holiday_day_remove",
+    "holiday_days_set",
+    "holiday_year_publish",
     "proposal_merge",
     "proposal_register",
     "proposal_withdraw",
+    "reassignment_window_start",
 ]

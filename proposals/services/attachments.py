@@ -61,11 +61,11 @@ def _docx(data: bytes) -> AttachmentKind:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            info = archive.getinfo("[Content_Types].xml") if "[Content_Types].xml" in names else None
-            if info is None or "word/document.xml" not in names:
+            if "[Content_Types].xml" not in names or "word/document.xml" not in names:
                 raise ApplicationError(f"该压缩文件不是 Word（.docx）文档；只接受{ACCEPTED}文件")
             if "word/vbaProject.bin" in names:
                 raise ApplicationError("不接受含宏的 Word 文档，请另存为普通的 .docx 后上传")
+            info = archive.getinfo("[Content_Types].xml")
             if info.file_size > _ZIP_MEMBER_MAX:
                 raise ApplicationError("Word 文档结构异常，无法识别")
             types = archive.read(info)
@@ -85,7 +85,7 @@ def _image(data: bytes) -> AttachmentKind:
             image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ApplicationError("图片尺寸过大，请缩小后上传") from exc
-    except Exception as exc:  # noqa: BLE001 (any decoder error means a broken image)
+    except Exception as exc:  # any decoder error: a broken image
         raise ApplicationError("图片文件已损坏，无法识别") from exc
     if fmt == "PNG":
         return AttachmentKind.PNG
@@ -204,9 +204,9 @@ def attachment_add(*, proposal_id: int, actor: Any, uploads: Sequence[Upload]) -
 def attachment_remove(*, attachment_id: int, actor: Any) -> None:
     """The office removes a wrongly uploaded file; the file goes once the removal commits."""
     attachment = (
-        Attachment.objects.select_for_update().select_related("proposal__session").get(
-            pk=attachment_id
-        )
+        Attachment.objects.select_for_update()
+        .select_related("proposal__session")
+        .get(pk=attachment_id)
     )
     may_add_attachment(user=actor, proposal=attachment.proposal).require()
     audit(
