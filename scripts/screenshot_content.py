@@ -38,7 +38,7 @@ def item_url(page, number, session_hint):
 def shoot(page, name, width):
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
     page.screenshot(path=str(OUT / f"{name}-{width}.png"), full_page=True)
-    print(f"{name}-{width}.png", "横向溢出" if overflow else "无横向溢出")
+    sys.stdout.write(f"{name}-{width}.png {'横向溢出' if overflow else '无横向溢出'}\n")
 
 
 with sync_playwright() as p:
