@@ -43,6 +43,7 @@ class _Snapshot:
     complete_years: frozenset[int]
     stamp: Stamp
     checked_at: float
+    recheck: float  # FUHAN_CALENDAR_RECHECK_SECONDS when loaded; 0: never by time
     tables: dict[int, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
 
     def is_workday(self, day: dt.date) -> bool:
@@ -85,21 +86,21 @@ def _load() -> _Snapshot:
     stamp = _stamp()
     overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
     complete = frozenset(HolidayYear.objects.filter(complete=True).values_list("year", flat=True))
-    return _Snapshot(overrides, complete, stamp, time.monotonic())
+    recheck = float(settings.FUHAN_CALENDAR_RECHECK_SECONDS or 0)
+    return _Snapshot(overrides, complete, stamp, time.monotonic(), recheck)
 
 
 def _snapshot() -> _Snapshot:
     global _current
     snap = _current
-    recheck = settings.FUHAN_CALENDAR_RECHECK_SECONDS
-    if snap is not None and recheck and time.monotonic() - snap.checked_at > recheck:
+    if snap is not None:
+        if not snap.recheck or time.monotonic() - snap.checked_at <= snap.recheck:
+            return snap  # the hot path: the sweep asks 100,000 times
         if _stamp() == snap.stamp:
             snap.checked_at = time.monotonic()
-        else:
-            snap = None
-    if snap is None:
-        with _lock:
-            snap = _current = _load()
+            return snap
+    with _lock:
+        snap = _current = _load()
     return snap
 
 
@@ -164,17 +165,16 @@ def workdays_between(start: dt.date, end: dt.date) -> int:
     if end < start:
         return -workdays_between(end, start)
     snap = _snapshot()
-
-    def running(day: dt.date) -> int:
-        first, totals = snap.year_table(day.year)
-        return totals[day.toordinal() - first]
-
+    tables = snap.tables
+    first, totals = tables.get(start.year) or snap.year_table(start.year)
+    before = totals[start.toordinal() - first]
     if start.year == end.year:
-        return running(end) - running(start)
-    count = snap.year_table(start.year)[1][-1] - running(start) + running(end)
+        return totals[end.toordinal() - first] - before
+    count = totals[-1] - before
     for year in range(start.year + 1, end.year):
         count += snap.year_table(year)[1][-1]
-    return count
+    first, totals = tables.get(end.year) or snap.year_table(end.year)
+    return count + totals[end.toordinal() - first]
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
