@@ -58,13 +58,19 @@ def _post(request: HttpRequest, year: int) -> tuple[Any, str]:
         day_form = CalendarDaysForm(request.POST, prefix="day")
         if day_form.is_valid():
             data = day_form.cleaned_data
-            result = holiday_days_set(
-                actor=user,
-                start=data["start"],
-                end=data["end"],
-                is_workday=data["kind"] == CalendarDaysForm.WORK,
-                name=data["name"],
-            )
+            try:
+                result = holiday_days_set(
+                    actor=user,
+                    start=data["start"],
+                    end=data["end"],
+                    is_workday=data["kind"] == CalendarDaysForm.WORK,
+                    name=data["name"],
+                )
+            except AccessDenied:
+                raise
+            except ApplicationError as exc:  # a rule: shown on the form, the input kept
+                day_form.add_error(None, exc.message)
+                return day_form, ""
             return None, f"已录入 {len(result.days)} 天{_moved(result.moved)}"
         return day_form, ""
     if action == "remove":
