@@ -15,3 +15,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("proposals.urls")),
 ]
+
+# Chinese error pages with the reason the view gave (core/views.py); used when DEBUG is off.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

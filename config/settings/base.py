@@ -65,6 +65,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# A refused CSRF check shows the Chinese 403 page with its reason (templates/403.html).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "proposals:inbox"
 LOGOUT_REDIRECT_URL = "login"
