@@ -17,13 +17,13 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.app_configs.FuhanAdminConfig",  # the admin with its Chinese site (core/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_fsm_log",
+    "core.app_configs.StateLogConfig",  # django-fsm-log under a Chinese name in the admin
     "core",
     "proposals",
     "replies",

@@ -1,0 +1,53 @@
+"""What every app's admin shares: rows the workflow owns are shown, not written.
+
+State, document numbers, issued letters, audit rows, state logs, reminders and notifications
+are written by the services only (they lock, check, audit and notify). The admin may show
+them; adding, changing or deleting them there would bypass all of that, so it is refused
+(403), for superusers too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+
+class NoAddNoDeleteMixin:
+    """Rows created and removed by the services only; some fields stay editable."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyMixin(NoAddNoDeleteMixin):
+    """Rows nobody edits: the change page shows them, a POST to it is refused."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
+def transition_label(model: type | None, name: str) -> str:
+    """The Chinese name of a transition for logs: the label declared with it (django-fsm's
+    `custom={"label": …}`) or else the first line of its method's docstring (签收, 同意延期);
+    the bare name when neither exists."""
+    method = getattr(model, name, None) if model is not None else None
+    meta = getattr(method, "_django_fsm", None)
+    for declared in getattr(meta, "transitions", {}).values():
+        label = (declared.custom or {}).get("label")
+        if label:
+            return str(label)
+    doc = (getattr(method, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else name
