@@ -10,11 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 
 class NoAddNoDeleteMixin:
-    """Rows created and removed by the services only; some fields stay editable."""
+    """Rows created and removed by the services only; some fields stay editable. The refusals
+    carry their reason to the 403 page (templates/403.html)."""
+
+    def _name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionDenied(f"“{self._name()}”由办理流程写入，不能在后台新增。")
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionDenied(f"“{self._name()}”是办理记录，不能在后台删除。")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -28,6 +39,11 @@ class ReadOnlyMixin(NoAddNoDeleteMixin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def change_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            raise PermissionDenied(f"“{self._name()}”由办理流程写入，后台只能查看，不能修改。")
+        return super().change_view(request, *args, **kwargs)
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):

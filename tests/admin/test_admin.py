@@ -65,7 +65,9 @@ def ids(model) -> str:
 def test_superuser_may_not_add(admin_client, rows, model):
     url = admin_url(model, "add")
     before = model.objects.count()
-    assert admin_client.get(url).status_code == 403
+    page = admin_client.get(url)
+    assert page.status_code == 403
+    assert f"“{model._meta.verbose_name}”由办理流程写入，不能在后台新增。" in page.content.decode()
     forged = {"body": "x", "doc_number": "临经信建复〔2026〕8号"}
     assert admin_client.post(url, forged).status_code == 403
     assert model.objects.count() == before
@@ -75,7 +77,9 @@ def test_superuser_may_not_add(admin_client, rows, model):
 def test_superuser_may_not_delete(admin_client, rows, model):
     obj = getattr(rows, WORKFLOW_OWNED[model])
     url = admin_url(model, "delete", obj.pk)
-    assert admin_client.get(url).status_code == 403
+    page = admin_client.get(url)
+    assert page.status_code == 403
+    assert "是办理记录，不能在后台删除。" in page.content.decode()
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
     assert model.objects.filter(pk=obj.pk).exists()
     changelist = admin_client.get(admin_url(model, "changelist")).content.decode()
@@ -112,6 +116,7 @@ def test_read_only_rows_are_shown_but_a_post_changes_nothing(admin_client, rows,
     assert 'name="_save"' not in html  # view only: no save button
     response = admin_client.post(url, {**FORGED[model], "_save": "保存"})
     assert response.status_code == 403
+    assert "后台只能查看，不能修改" in response.content.decode()
     assert snapshot(obj) == before
 
 
