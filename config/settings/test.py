@@ -3,9 +3,21 @@
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
+# GENERAL
+# ------------------------------------------------------------------------------------------------
 DEBUG = False
+SECRET_KEY = "test-only-key-never-used-outside-the-test-suite"  # noqa: S105
+
+# AUTHENTICATION
+# ------------------------------------------------------------------------------------------------
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# EMAIL
+# ------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# CELERY
+# ------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 CELERY_RESULT_BACKEND = None
