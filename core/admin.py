@@ -18,6 +18,8 @@ class NoAddNoDeleteMixin:
     """Rows created and removed by the services only; some fields stay editable. The refusals
     carry their reason to the 403 page (templates/403.html)."""
 
+    model: Any  # set by the ModelAdmin or inline this is mixed into
+
     def _name(self) -> str:
         return str(self.model._meta.verbose_name)
 
@@ -43,7 +45,7 @@ class ReadOnlyMixin(NoAddNoDeleteMixin):
     def change_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.method == "POST":
             raise PermissionDenied(f"“{self._name()}”由办理流程写入，后台只能查看，不能修改。")
-        return super().change_view(request, *args, **kwargs)
+        return super().change_view(request, *args, **kwargs)  # type: ignore[misc]  # ModelAdmin's
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):

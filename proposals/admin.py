@@ -100,7 +100,7 @@ class StateLogColumns:
 class StateLogInline(ReadOnlyMixin, StateLogColumns, GenericTabularInline):
     model = StateLog
     fields = ["when", "action", "from_state", "to_state", "actor", "comment"]
-    readonly_fields = fields
+    readonly_fields = ["when", "action", "from_state", "to_state", "actor", "comment"]
     extra = 0
     can_delete = False
 
@@ -128,10 +128,11 @@ class TransitionFilter(admin.SimpleListFilter):
 class StateLogAdmin(StateLogColumns, ReadOnlyAdmin):
     """Every transition, written by the workflow (django-fsm-log); never edited."""
 
-    list_display = ["when", "subject", "action", "from_state", "to_state", "actor", "comment"]
+    COLUMNS = ("when", "subject", "action", "from_state", "to_state", "actor", "comment")
+    list_display = COLUMNS
     list_filter = [TransitionFilter]
-    fields = list_display
-    readonly_fields = list_display
+    fields = COLUMNS
+    readonly_fields = COLUMNS
     search_fields = ["description"]
     date_hierarchy = "timestamp"
     change_form_template = "admin/statelog_change_form.html"
@@ -159,7 +160,7 @@ class StateLogAdmin(StateLogColumns, ReadOnlyAdmin):
 class AssignmentInline(ReadOnlyInline):
     model = Assignment
     fields = ["bureau", "role", "state", "due_date"]
-    readonly_fields = fields
+    readonly_fields = ["bureau", "role", "state", "due_date"]
     show_change_link = True
 
 

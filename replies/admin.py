@@ -27,7 +27,7 @@ from replies.models import ReplyVersion
 class ReplyVersionInline(ReadOnlyInline):
     model = ReplyVersion
     fields = ["version", "answer_class", "submitted_by", "submitted_at"]
-    readonly_fields = fields
+    readonly_fields = ["version", "answer_class", "submitted_by", "submitted_at"]
 
 
 @admin.register(Reply)
@@ -88,8 +88,8 @@ class PolicyDocumentForm(forms.ModelForm):
         model = PolicyDocument
         fields = ["title", "doc_number", "issuer", "issued_date", "summary", "full_text", "source"]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         try:
             data["title"] = policies.clean_title(data.get("title", ""))
             data["doc_number"] = policies.clean_doc_number(data.get("doc_number", ""))
