@@ -301,6 +301,7 @@ def _paragraphs(context: LetterContext) -> list[layout.Paragraph]:
 def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     if not draft and not context.is_issued:
         raise ValueError("正式复函须有文号和印发日期")
+    _use_project_fonts()  # the half-width faces exist before the typesetter looks for them
     letter_format = context.letter_format == "letter"
     organ_mark = context.organ + ("" if letter_format else "文件")
     size = _organ_size_pt(organ_mark)
@@ -370,6 +371,4 @@ def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
         base_url=Path(settings.PDF_ASSET_ROOT).resolve().as_uri() + "/",
         url_fetcher=make_url_fetcher(),
     )
-    return bytes(
-        document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
-    )
+    return bytes(document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config()))
