@@ -186,7 +186,16 @@ def letter_context_from_reply(
         phone=source.phone,
         cc_list=tuple(cc),
         issued_date=letter.issued_date if letter else None,
+        seal_png=_seal(bureau) if letter else None,
     )
+
+
+def _seal(bureau: Any) -> bytes | None:
+    """The bureau's seal image (checked as a transparent PNG when it was uploaded)."""
+    if not bureau.seal:
+        return None
+    with bureau.seal.open("rb") as f:
+        return f.read()
 
 
 def letter_filename(doc_number: str) -> str:

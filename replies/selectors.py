@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from proposals.exceptions import AccessDenied
@@ -18,6 +20,7 @@ from proposals.workflow import is_bureau_clerk
 from proposals.workflow import is_bureau_supervisor
 from replies.models import IssuedLetter
 from replies.models import Reply
+from replies.signing import verify_pdf
 
 
 def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:
@@ -67,3 +70,22 @@ def letter_list_for_session(*, user: Any, session: Session) -> QuerySet[IssuedLe
         .exclude(pdf="")
         .order_by("doc_year", "doc_number", "pk")
     )
+
+
+def letter_verification(*, letter: IssuedLetter) -> str:
+    """What the item page says about an issued letter's file: stored bytes against the SHA-256
+    of issuance, then its digital signature. Cached by the file's hash (checking a signature
+    takes tens of milliseconds); a changed file has another hash and is checked afresh."""
+    if not letter.pdf:
+        return "没有存档的 PDF 文件"
+    with letter.pdf.open("rb") as f:
+        content = f.read()
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != letter.pdf_sha256:
+        return "存档文件与印发时的 SHA-256 不符，请联系管理员"
+    key = f"letter-verification:{digest}"
+    message = cache.get(key)
+    if message is None:
+        message = verify_pdf(content).message
+        cache.set(key, message, 24 * 3600)
+    return message

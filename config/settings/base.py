@@ -208,3 +208,16 @@ EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# --- Issued letters: seal and digital signature (issue 11) ---------------------------------------
+# Largest seal image the admin accepts (proposals/seals.py).
+FUHAN_SEAL_MAX_BYTES = env.int("FUHAN_SEAL_MAX_BYTES", default=1024 * 1024)
+# Signing certificates by reference (proposals/credentials.py): <dir>/<name>.p12, the password in
+# FUHAN_SIGNING_PASSWORD_<NAME> or <secrets dir>/<name>.password.
+FUHAN_SIGNING_DIR = env.path("FUHAN_SIGNING_DIR", default=str(VAR_DIR / "signing"))
+FUHAN_SECRETS_DIR = env.path(
+    "FUHAN_SECRETS_DIR", default=env("CREDENTIALS_DIRECTORY", default="/run/secrets")
+)
+# RFC 3161 time-stamp authority for PAdES signatures (empty: no time stamp).
+FUHAN_TSA_URL = env("FUHAN_TSA_URL", default="")
+# PEM files of the CAs whose signatures verify_letter reports as trusted.
+FUHAN_SIGNING_TRUST_ROOTS = env.list("FUHAN_SIGNING_TRUST_ROOTS", default=[])
