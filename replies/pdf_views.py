@@ -9,6 +9,7 @@ import tempfile
 import zipfile
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models import Q
@@ -43,6 +44,21 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+PREVIEW_CACHE_SECONDS = 600
+
+
+def _preview_pdf(context: letter_pdf.LetterContext) -> bytes:
+    """The editor asks for a preview after every pause in typing, often for text it has shown
+    already: identical content is served from the cache, keyed by the hash of everything the
+    draft prints (the context is plain values, so its repr is the content)."""
+    key = "letter-preview:" + hashlib.sha256(repr(context).encode()).hexdigest()
+    content = cache.get(key)
+    if content is None:
+        content = letter_pdf.render_letter_pdf(context, draft=True)
+        cache.set(key, content, PREVIEW_CACHE_SECONDS)
+    return content
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @xframe_options_sameorigin
@@ -74,7 +90,7 @@ def preview(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 content_type=TEXT,
             )
     context = letter_pdf.letter_context_from_reply(reply, body=body, answer_class=answer_class)
-    content = letter_pdf.render_letter_pdf(context, draft=True)
+    content = _preview_pdf(context)
     proposal = reply.assignment.proposal
     response = _pdf_response(content, f"复函草稿-{proposal.session.name}第{proposal.number}号.pdf")
     response.headers["Cache-Control"] = "no-store"
