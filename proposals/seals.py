@@ -65,21 +65,21 @@ def demo_seal_png(font_dir: Path | None = None) -> bytes:
     from PIL import ImageDraw
     from PIL import ImageFont
 
-    side = 600
+    side = 500  # 42 mm at 300 dpi
     red = (220, 0, 20, 150)
     image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((20, 20, side - 20, side - 20), radius=60, outline=red, width=22)
-    draw.rounded_rectangle((62, 62, side - 62, side - 62), radius=36, outline=red, width=6)
+    draw.rounded_rectangle((16, 16, side - 16, side - 16), radius=50, outline=red, width=18)
+    draw.rounded_rectangle((52, 52, side - 52, side - 52), radius=30, outline=red, width=5)
     folder = Path(font_dir or settings.PDF_FONT_DIR)
     try:
-        big = ImageFont.truetype(str(folder / "FandolHei-Regular.otf"), 150)
-        small = ImageFont.truetype(str(folder / "FandolHei-Regular.otf"), 64)
+        big = ImageFont.truetype(str(folder / "FandolHei-Regular.otf"), 125)
+        small = ImageFont.truetype(str(folder / "FandolHei-Regular.otf"), 53)
     except OSError:
         big = small = ImageFont.load_default()
-    draw.text((side / 2, 210), "演示", font=big, fill=red, anchor="mm")
-    draw.text((side / 2, 370), "用章", font=big, fill=red, anchor="mm")
-    draw.text((side / 2, 490), "DEMO · 无效", font=small, fill=red, anchor="mm")
+    draw.text((side / 2, 175), "演示", font=big, fill=red, anchor="mm")
+    draw.text((side / 2, 308), "用章", font=big, fill=red, anchor="mm")
+    draw.text((side / 2, 408), "DEMO · 无效", font=small, fill=red, anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

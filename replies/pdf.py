@@ -380,4 +380,17 @@ def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
         base_url=Path(settings.PDF_ASSET_ROOT).resolve().as_uri() + "/",
         url_fetcher=make_url_fetcher(),
     )
-    return bytes(document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config()))
+    return bytes(
+        document.write_pdf(
+            stylesheets=[_stylesheet()], font_config=_font_config(), cache=_image_cache()
+        )
+    )
+
+
+def _image_cache() -> dict:
+    """Decoded and re-encoded images (the seal) kept per thread, keyed by their data: URL: a
+    bureau's seal is converted once per process, not for every letter."""
+    cache = getattr(_local, "images", None)
+    if cache is None or len(cache) > 64:
+        cache = _local.images = {}
+    return cache

@@ -303,27 +303,13 @@ def _fit(
 def _compressions(
     start: int, end: int, advance: list[float], blank: list[str], excess: float
 ) -> set[int] | None:
-    """Marks that, set at half width, absorb `excess` points; None when the line has too few.
-    The line's last glyph keeps its full width so that the line ends flush; marks next to each
-    other are compressed first, then the others from the end of the line back."""
-    candidates = [
-        i
-        for i in range(start, end - 1)
-        if blank[i] == "right" or (blank[i] == "left" and i > start)
-    ]
-
-    def beside_another(mark: int) -> bool:
-        return bool((mark > start and blank[mark - 1]) or (mark + 1 < end and blank[mark + 1]))
-
-    paired = [i for i in candidates if beside_another(i)]
-    order = paired + [i for i in reversed(candidates) if i not in paired]
-    chosen: set[int] = set()
-    for mark in order:
-        if excess <= EPSILON:
-            break
-        chosen.add(mark)
-        excess -= advance[mark] / 2
-    return chosen if excess <= EPSILON else None
+    """A compressed row sets every compressible mark in it at half width (the renderer gives the
+    row the half-width faces first in its font list, so that is what the PDF holds); None when
+    all of them together cannot absorb `excess` points."""
+    marks = {i for i in range(start, end) if blank[i]}
+    if sum(advance[i] / 2 for i in marks) + EPSILON < excess:
+        return None
+    return marks
 
 
 def glyph_positions(line: Line, metrics: FontMetrics, size: float) -> list[float]:
