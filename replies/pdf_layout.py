@@ -72,7 +72,6 @@ class Pages:
     banji_rows: tuple[SafeString, ...]
     banji_row_height: float
     seal_left: float  # pt from the left of the text block
-    blank_before_banji: bool
     css: SafeString  # the rows' spacing classes
 
 
@@ -359,7 +358,6 @@ def compose(
         banji_rows=tuple(cc_rows),
         banji_row_height=(banji_count * PITCH - rules) / banji_count,
         seal_left=centre - SEAL_MM * MM / 2,
-        blank_before_banji=blank_before,
         css=styles.css(),
     )
 

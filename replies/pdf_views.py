@@ -107,9 +107,8 @@ def letter_pdf_download(request: HttpRequest, letter_id: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     if not letter.pdf:
         raise Http404("该复函没有存档的 PDF 文件")
-    with letter.pdf.open("rb") as f:
-        content = f.read()
-    if hashlib.sha256(content).hexdigest() != letter.pdf_sha256:
+    content, intact = selectors.letter_stored_pdf(letter=letter)
+    if not intact:
         logger.error("复函 %s 的 PDF 与存档的 SHA-256 不符", letter.doc_number)
         return HttpResponseServerError("复函文件校验失败，请联系管理员", content_type=TEXT)
     return _pdf_response(content, letter_pdf.letter_filename(letter.doc_number))

@@ -72,18 +72,24 @@ def letter_list_for_session(*, user: Any, session: Session) -> QuerySet[IssuedLe
     )
 
 
+def letter_stored_pdf(*, letter: IssuedLetter) -> tuple[bytes, bool]:
+    """The issued letter's stored file and whether it still matches the SHA-256 taken at
+    issuance (the one check the download, the item page and verify_letter share)."""
+    with letter.pdf.open("rb") as f:
+        content = f.read()
+    return content, hashlib.sha256(content).hexdigest() == letter.pdf_sha256
+
+
 def letter_verification(*, letter: IssuedLetter) -> str:
     """What the item page says about an issued letter's file: stored bytes against the SHA-256
     of issuance, then its digital signature. Cached by the file's hash (checking a signature
     takes tens of milliseconds); a changed file has another hash and is checked afresh."""
     if not letter.pdf:
         return "没有存档的 PDF 文件"
-    with letter.pdf.open("rb") as f:
-        content = f.read()
-    digest = hashlib.sha256(content).hexdigest()
-    if digest != letter.pdf_sha256:
+    content, intact = letter_stored_pdf(letter=letter)
+    if not intact:
         return "存档文件与印发时的 SHA-256 不符，请联系管理员"
-    key = f"letter-verification:{digest}"
+    key = f"letter-verification:{letter.pdf_sha256}"
     message = cache.get(key)
     if message is None:
         message = verify_pdf(content).message

@@ -15,6 +15,7 @@ letter-spacing; no character is added, so pdftotext still reads the text exactly
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import shutil
 import subprocess
@@ -61,7 +62,6 @@ class Line:
     glyphs: tuple[Glyph, ...]
     indent: float  # pt from the block's left edge
     spacing: float  # pt
-    justified: bool = False
 
     @property
     def text(self) -> str:
@@ -212,6 +212,7 @@ def break_lines(
     allowed = break_allowed(text)
     advance = [metrics.advance(g.char, g.font) * size for g in glyphs]
     blank = [metrics.blank_half(g.char, g.font) for g in glyphs]
+    prefix = [0.0, *itertools.accumulate(advance)]
     lines: list[Line] = []
     start = 0
     while start < n:
@@ -221,7 +222,9 @@ def break_lines(
             break
         left = first_indent if not lines else indent
         available = width - left
-        end, squeezed = _fit(start, n, text, advance, blank, allowed, tracking, available, size)
+        end, squeezed = _fit(
+            start, n, text, advance, prefix, blank, allowed, tracking, available, size
+        )
         stop = end
         while stop > start + 1 and text[stop - 1] == " ":
             stop -= 1  # trailing spaces are not printed at a break
@@ -231,7 +234,7 @@ def break_lines(
             Glyph(g.char, g.font + HALF) if i in squeezed else g
             for i, g in enumerate(glyphs[start:stop], start)
         ]
-        natural = sum(advance[start:stop]) - sum(advance[i] / 2 for i in squeezed)
+        natural = prefix[stop] - prefix[start] - sum(advance[i] / 2 for i in squeezed)
         if last or not justify or count < 2:
             spacing = tracking
         else:
@@ -241,7 +244,6 @@ def break_lines(
                 glyphs=tuple(line_glyphs),
                 indent=left,
                 spacing=spacing,
-                justified=not last and justify,
             )
         )
         start = end
@@ -253,6 +255,7 @@ def _fit(
     n: int,
     text: str,
     advance: list[float],
+    prefix: list[float],
     blank: list[str],
     allowed: list[bool],
     tracking: float,
@@ -265,7 +268,7 @@ def _fit(
         stop = end
         while stop > start + 1 and text[stop - 1] == " ":
             stop -= 1
-        return sum(advance[start:stop]) + (stop - start) * tracking
+        return prefix[stop] - prefix[start] + (stop - start) * tracking
 
     fit = None
     end = start + 1
@@ -280,7 +283,7 @@ def _fit(
     # 推入 before 推出: when the next unit overflows by at most one em (two for an unbreakable
     # unit of three or more characters: a number with its unit, a 文号, a short title),
     # compressed punctuation pulls it into this line. Measured against the two original
-    # letters, this keeps their page breaks (bench/letter_pages.py).
+    # letters, this keeps their page breaks (tests/replies/test_pdf_typesetting.py).
     following = end
     while following < n and not allowed[following]:
         following += 1
@@ -310,16 +313,6 @@ def _compressions(
     if sum(advance[i] / 2 for i in marks) + EPSILON < excess:
         return None
     return marks
-
-
-def glyph_positions(line: Line, metrics: FontMetrics, size: float) -> list[float]:
-    """x of every glyph's left edge, in pt from the block's left edge (what the PDF shows)."""
-    x = line.indent
-    positions = []
-    for glyph in line.glyphs:
-        positions.append(x)
-        x += metrics.advance(glyph.char, glyph.font) * size + line.spacing
-    return positions
 
 
 # --- half-width punctuation -------------------------------------------------------------------

@@ -359,4 +359,6 @@ def test_letter_format(world):
     widths = {round(r.x1 - r.x0) for r in red}
     assert widths == {170}
     assert len(red) == 4  # two double lines
+    for r in red:  # centred on the sheet: 20 mm from either edge
+        assert abs(r.x0 - 20) < 0.3, r
     assert abs(max(r.top + r.thickness for r in red) - (297 - 20)) < TOL  # 20 mm from the bottom

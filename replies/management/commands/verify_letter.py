@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.core.management.base import CommandError
 
 from replies.models import IssuedLetter
+from replies.selectors import letter_stored_pdf
 from replies.signing import verify_pdf
 
 
@@ -33,12 +34,11 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"找不到文件 {file}")
             content = path.read_bytes()
+            same = hashlib.sha256(content).hexdigest() == letter.pdf_sha256
         elif letter.pdf:
-            with letter.pdf.open("rb") as f:
-                content = f.read()
+            content, same = letter_stored_pdf(letter=letter)
         else:
             raise CommandError(f"{doc_number} 没有存档的 PDF 文件")
-        same = hashlib.sha256(content).hexdigest() == letter.pdf_sha256
         result = verify_pdf(content)
         self.stdout.write(f"文号：{letter.doc_number}（{letter.issued_date:%Y-%m-%d} 印发）")
         self.stdout.write(
