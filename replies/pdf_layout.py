@@ -148,32 +148,19 @@ def _text_width(metrics: typeset.FontMetrics, text: str, font: str, size: float)
 BASE_FONT = {"p": "fang", "item": "fang", "h1": "hei", "h2": "kai"}
 
 
-def body_rows(
-    paragraphs: Sequence[Paragraph], metrics: typeset.FontMetrics, styles: RowStyles
+def grid_rows(
+    glyphs: Sequence[Glyph],
+    *,
+    base_font: str,
+    metrics: typeset.FontMetrics,
+    styles: RowStyles,
+    first_indent: float = 0.0,
 ) -> list[SafeString]:
-    rows = []
-    for paragraph in paragraphs:
-        base = BASE_FONT.get(paragraph.kind, "fang")
-        for line in typeset.break_lines(
-            paragraph.glyphs,
-            metrics=metrics,
-            size=BODY_PT,
-            width=BLOCK_WIDTH,
-            tracking=TRACKING,
-            first_indent=2 * CELL,
-        ):
-            rows.append(line_html(line, base_font=base, styles=styles))
-    return rows
-
-
-def plain_rows(
-    text: str, metrics: typeset.FontMetrics, styles: RowStyles, *, first_indent: float = 0.0
-) -> list[SafeString]:
-    """A justified 仿宋 paragraph (salutation, contacts)."""
+    """A paragraph in 3号 on the 28-cell grid, justified: the rows it takes."""
     return [
-        line_html(line, base_font="fang", styles=styles)
+        line_html(line, base_font=base_font, styles=styles)
         for line in typeset.break_lines(
-            _glyphs(text, "fang"),
+            glyphs,
             metrics=metrics,
             size=BODY_PT,
             width=BLOCK_WIDTH,
@@ -181,6 +168,36 @@ def plain_rows(
             first_indent=first_indent,
         )
     ]
+
+
+def body_rows(
+    paragraphs: Sequence[Paragraph], metrics: typeset.FontMetrics, styles: RowStyles
+) -> list[SafeString]:
+    """正文: every paragraph indented two characters."""
+    return [
+        row
+        for paragraph in paragraphs
+        for row in grid_rows(
+            paragraph.glyphs,
+            base_font=BASE_FONT.get(paragraph.kind, "fang"),
+            metrics=metrics,
+            styles=styles,
+            first_indent=2 * CELL,
+        )
+    ]
+
+
+def plain_rows(
+    text: str, metrics: typeset.FontMetrics, styles: RowStyles, *, first_indent: float = 0.0
+) -> list[SafeString]:
+    """A 仿宋 paragraph of plain text (salutation, contacts)."""
+    return grid_rows(
+        _glyphs(text, "fang"),
+        base_font="fang",
+        metrics=metrics,
+        styles=styles,
+        first_indent=first_indent,
+    )
 
 
 def title_rows(lines: Sequence[str], metrics: typeset.FontMetrics) -> list[SafeString]:
