@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from proposals.credentials import SigningCredentials
 
@@ -48,9 +49,14 @@ class Verification:
     intact: bool  # the signed bytes are unchanged and the signature checks out
     whole_file: bool  # nothing was added after the signature
     trusted: bool  # the signer chains to a root in FUHAN_SIGNING_TRUST_ROOTS
+    timestamped: bool  # carries an RFC 3161 time stamp over the signature
     signer: str
     signed_at: str
     message: str  # one Chinese sentence for pages and the command line
+
+    @classmethod
+    def failed(cls, *, signed: bool, message: str) -> Verification:
+        return cls(signed, False, False, False, False, "", "", message)
 
     @property
     def valid(self) -> bool:
@@ -81,20 +87,19 @@ def verify_pdf(pdf: bytes) -> Verification:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
     except Exception:  # any parse failure means a damaged file
-        return Verification(False, False, False, False, "", "", "文件已损坏，无法读取其中的签名")
+        return Verification.failed(signed=False, message="文件已损坏，无法读取其中的签名")
     if not signatures:
-        return Verification(False, False, False, False, "", "", "未签名（该单位未配置签名证书）")
+        return Verification.failed(signed=False, message="未签名（该单位未配置签名证书）")
     roots = _trust_roots()
     context = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else None
     try:
         status = validate_pdf_signature(signatures[-1], context)
     except Exception:  # a broken signature is an invalid one
-        return Verification(True, False, False, False, "", "", "签名无效：文件已被改动")
+        return Verification.failed(signed=True, message="签名无效：文件已被改动")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
-    when = status.signer_reported_dt or (
-        status.timestamp_validity.timestamp if status.timestamp_validity else None
-    )
-    signed_at = when.astimezone().strftime("%Y-%m-%d %H:%M") if when else ""
+    stamp = status.timestamp_validity
+    when = stamp.timestamp if stamp else status.signer_reported_dt
+    signed_at = timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""
     intact = bool(status.intact and status.valid)
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     trusted = bool(roots) and bool(status.trusted)
@@ -107,4 +112,6 @@ def verify_pdf(pdf: bytes) -> Verification:
         message += f"，{signed_at}）" if signed_at else "）"
         if roots and not trusted:
             message += "；签名证书不属于受信任的证书机构"
-    return Verification(True, intact, whole, trusted, signer, signed_at, message)
+    if stamp is not None:
+        message += "；带可信时间戳" if stamp.intact and stamp.valid else "；时间戳无效"
+    return Verification(True, intact, whole, trusted, stamp is not None, signer, signed_at, message)

@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
@@ -145,6 +146,13 @@ def test_drafts_have_no_seal(world):
 # --- signing certificate --------------------------------------------------------------------
 
 
+_CA_KEYS: dict = {}
+
+
+def signing_ca_key(ca_cert):
+    return _CA_KEYS[ca_cert.serial_number]
+
+
 def _name(common: str) -> x509.Name:
     return x509.Name(
         [
@@ -216,6 +224,7 @@ def ca(tmp_path):
 
     root = tmp_path / "root.pem"
     root.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    _CA_KEYS[ca_cert.serial_number] = ca_key
     return issue, ca_cert, root
 
 
@@ -321,6 +330,59 @@ def test_signed_letter_verifies_and_a_changed_byte_fails(world, signing, tmp_pat
     # Anything appended after signing is reported too.
     appended = verify_pdf(l50.pdf + b"\n% appended\n")
     assert not appended.valid
+
+
+def test_a_configured_time_stamp_authority_stamps_the_signature(
+    world, signing, settings, monkeypatch
+):
+    """With FUHAN_TSA_URL set the signature carries an RFC 3161 time stamp (the TSA here is
+    pyHanko's own test TSA with a certificate from the test CA, not a network service)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign import timestamps
+
+    _, ca_cert = signing
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA
+    now = dt.datetime.now(dt.UTC)
+    tsa_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("测试时间戳服务"))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=2))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+        .sign(signing_ca_key(ca_cert), hashes.SHA256())
+    )
+    dummy = timestamps.DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(tsa_cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+    )
+    urls = []
+
+    def fake_tsa(url, *args, **kwargs):
+        urls.append(url)
+        return dummy
+
+    monkeypatch.setattr(timestamps, "HTTPTimeStamper", fake_tsa)
+    settings.FUHAN_TSA_URL = "http://tsa.invalid/tsr"
+    world.bureau.signing_certificate = "lin-jxj"
+    world.bureau.save()
+    l50, _ = issue_reference_letters(world)
+    assert urls == ["http://tsa.invalid/tsr"] * 2  # letters 50 and 46
+    result = verify_pdf(l50.pdf)
+    assert result.valid
+    assert result.timestamped
+    assert "时间戳" in result.message
 
 
 def test_verify_letter_command(world, signing, tmp_path):
