@@ -1,11 +1,15 @@
 """The reply letter (复函) as a PDF, laid out after GB/T 9704-2012. Renders and nothing else: no
 database writes, no state changes (replies.services.reply_issue stores the issued file).
 
+Every row is laid out before WeasyPrint sees it (replies.typeset breaks and justifies the lines,
+replies.pdf_layout composes the pages); WeasyPrint draws them and embeds the fonts.
+
 Safety: the body is plain text plus **bold**. Each line becomes one paragraph; markdown-it (html
-disabled, only the emphasis rule) turns ``**x**`` into ``<strong>``, nh3 keeps nothing but
-``<strong>``, so anything typed comes out as literal text. WeasyPrint may only fetch ``data:``
-URLs and files below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would
-read and even embed local files (``<a rel="attachment" href="file:///...">``).
+disabled, only the emphasis rule) splits it into plain and bold runs, and the typesetter escapes
+every character it prints, so anything typed comes out as literal text (web pages get the same
+runs as ``<strong>`` only, through nh3). WeasyPrint may only fetch ``data:`` URLs and files
+below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would read and even
+embed local files (``<a rel="attachment" href="file:///...">``).
 """
 
 from __future__ import annotations
@@ -388,8 +392,9 @@ def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
 
 
 def _image_cache() -> dict:
-    """Decoded and re-encoded images (the seal) kept per thread, keyed by their data: URL: a
-    bureau's seal is converted once per process, not for every letter."""
+    """Images (the seal) kept per thread, keyed by their data: URL: a bureau's seal is fetched
+    and decoded once per process (WeasyPrint still re-encodes an image with transparency for
+    every PDF it writes)."""
     cache = getattr(_local, "images", None)
     if cache is None or len(cache) > 64:
         cache = _local.images = {}
