@@ -214,3 +214,8 @@ EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+
+# --- 催办 / 督办 and deadline marks (issue 9, items 4-8) ------------------------------------------
+# Board and list rows are marked yellow when this many working days or fewer are left before
+# the due date (red once overdue).
+FUHAN_DUE_SOON_WORKDAYS = env.int("FUHAN_DUE_SOON_WORKDAYS", default=5)
