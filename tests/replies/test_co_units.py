@@ -114,11 +114,14 @@ def test_co_units_read_the_issued_letter_and_others_do_not(world, item, client):
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    api = reverse("api:letter", args=[letter.pk])
+    assert client.get(api).json()["doc_number"] == letter.doc_number  # the API agrees
     # a bureau that is not on the item
     outsider_bureau = BureauFactory()
     outsider = make_staff(role="clerk", bureau=outsider_bureau, username="outsider")
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+    assert client.get(api).status_code == 404
     # a co-unit whose part moved to another bureau no longer reads it
     Assignment.objects.filter(pk=co_kj.pk).update(state=S.REASSIGNED)
     client.force_login(kj_clerk)
