@@ -22,6 +22,7 @@ from core.names import person_name
 from core.validation import parse_date
 from proposals.access import may_see_audit
 from proposals.access import reads_everything
+from proposals.access import staff_of
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Body
@@ -32,7 +33,6 @@ from proposals.selectors import assignment_list_visible
 from proposals.selectors import due_label
 from proposals.selectors import supervision_marks
 from proposals.workflow import label_of
-from proposals.workflow import staff_of
 from replies.selectors import assignment_search
 
 S = AssignmentState

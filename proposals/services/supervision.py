@@ -29,11 +29,11 @@ from proposals.access import may_answer_supervision
 from proposals.access import may_close_supervision
 from proposals.access import may_open_supervision
 from proposals.access import may_urge
+from proposals.access import staff_of
 from proposals.models import Assignment
 from proposals.models import Office
 from proposals.models import Supervision
 from proposals.services.common import audit
-from proposals.workflow import staff_of
 
 # A batch 催办 is one transaction; this bounds how long it holds its row locks.
 BATCH_MAX = 500
