@@ -31,4 +31,15 @@ urlpatterns = [
         views.supervision_close,
         name="supervision_close",
     ),
+    path(
+        "assignments/<int:assignment_id>/attachments/",
+        views.attachment_upload,
+        name="attachment_upload",
+    ),
+    path(
+        "assignments/<int:assignment_id>/attachments/<int:attachment_id>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]
