@@ -49,6 +49,7 @@ from proposals.workflow import steps
 from replies import services as rs
 from replies.models import IssuedLetter
 from replies.models import Reply
+from replies.selectors import letter_list_visible
 
 
 def _visible_assignment(request: Request, assignment_id: int) -> Assignment:
@@ -59,8 +60,8 @@ def _visible_assignment(request: Request, assignment_id: int) -> Assignment:
 
 
 def _letters_visible(request: Request) -> QuerySet[IssuedLetter]:
-    visible = selectors.assignment_list_visible(user=request.user)
-    return IssuedLetter.objects.filter(reply__assignment__in=visible.values("pk")).select_related(
+    """The letters the pages let this user read (the item's co-units included)."""
+    return letter_list_visible(user=request.user).select_related(
         "reply__assignment__proposal__session", "reply__assignment__bureau"
     )
 

@@ -117,6 +117,26 @@ class AuditVerb(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", "上传附件"
     ATTACHMENT_REMOVED = "attachment_removed", "删除附件"
     DATES_MOVED = "dates_moved", "期限按节假日顺延"
+    URGED = "urged", "催办"
+    SUPERVISION_OPENED = "supervision_opened", "督办"
+    SUPERVISION_ANSWERED = "supervision_answered", "答复督办单"
+    SUPERVISION_CLOSED = "supervision_closed", "办结督办单"
+
+
+class SupervisionKind(models.TextChoices):
+    """催办 (a reminder with a comment, nothing to answer) or 督办 (a 督办单 the bureau answers
+    by a date). Neither changes the assignment's state."""
+
+    URGE = "urge", "催办"
+    ORDER = "order", "督办"
+
+
+class SupervisionState(models.TextChoices):
+    """A 督办单's progress (a 催办 has none: it is a note)."""
+
+    OPEN = "open", "待答复"
+    ANSWERED = "answered", "已答复"
+    CLOSED = "closed", "已办结"
 
 
 class NoticeKind(models.TextChoices):
@@ -136,10 +156,19 @@ class NoticeKind(models.TextChoices):
     ISSUED = "issued", "已印发"
     OPINION_SENT = "opinion_sent", "协办意见已送出"
     REASSIGNMENT_REQUESTED = "reassignment_requested", "申请调整承办单位"
+    # 催办 / 督办 (key: the Supervision id), queued on commit of the service that records them
+    URGED = "urged", "催办"
+    SUPERVISION_OPENED = "supervision_opened", "督办单"
+    SUPERVISION_ANSWERED = "supervision_answered", "督办单已答复"
 
     @classmethod
     def deadline(cls) -> frozenset[str]:
         return frozenset({cls.REASSIGNMENT_WINDOW, cls.CO_UNIT_DUE, cls.REPLY_DUE, cls.OVERDUE})
+
+    @classmethod
+    def supervision(cls) -> frozenset[str]:
+        """Notices about a 催办 or 督办单, keyed by its id."""
+        return frozenset({cls.URGED, cls.SUPERVISION_OPENED, cls.SUPERVISION_ANSWERED})
 
 
 class CalendarAction(models.TextChoices):

@@ -13,3 +13,12 @@ class TransitionError(ApplicationError):
 
 class AccessDenied(ApplicationError):  # noqa: N818
     """The user may not see or touch this object."""
+
+
+class BatchRefused(ApplicationError):  # noqa: N818
+    """A batch operation refused as a whole: nothing was written. `refused` maps each item that
+    held it back (by id) to the reason."""
+
+    def __init__(self, message: str, *, refused: dict[int, str]) -> None:
+        super().__init__(message, extra={"refused": refused})
+        self.refused = refused

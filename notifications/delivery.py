@@ -30,7 +30,9 @@ from django_fsm_log.models import StateLog
 
 from core.choices import AssignmentState
 from core.choices import ExtensionState
+from core.choices import NoticeKind
 from core.choices import StaffRole
+from core.choices import SupervisionState
 from core.names import person_name
 from notifications.models import Notification
 from notifications.models import Reminder
@@ -40,6 +42,7 @@ from proposals.models import ExtensionRequest
 from proposals.models import Office
 from proposals.models import Session
 from proposals.models import Staff
+from proposals.models import Supervision
 from proposals.selectors import due_label
 from replies.models import IssuedLetter
 from replies.models import Reply
@@ -89,8 +92,10 @@ class Directory:
         self.supervisors: dict[int, list[Any]] = defaultdict(list)
         self.offices: dict[str, list[Any]] = defaultdict(list)
         self.office_names: dict[str, str] = dict(Office.objects.values_list("name", "kind"))
+        self.bureau_names: dict[str, int] = {}
         self.sessions: dict[int, Session] = Session.objects.in_bulk()
         self.bureaus: dict[int, Bureau] = Bureau.objects.in_bulk()
+        self.bureau_names = {b.short_name: pk for pk, b in self.bureaus.items()}
         self.users: dict[int, Any] = {}
         for staff in Staff.objects.select_related("user", "office").filter(user__is_active=True):
             self.users[staff.user_id] = staff.user
@@ -116,11 +121,15 @@ class Directory:
         return list(self.offices[assignment.proposal.session.body])
 
     def cc_offices(self, names: list[str]) -> list[Any]:
+        """The staff of the offices on a CC list, and the clerks of the bureaus on it (the
+        co-units are copied by default)."""
         users: list[Any] = []
         for name in names:
             kind = self.office_names.get(name)
             if kind:
                 users += self.offices[kind]
+            elif name in self.bureau_names:
+                users += self.clerks[self.bureau_names[name]]
         return users
 
 
@@ -160,6 +169,12 @@ class Composer:
         if K.FEEDBACK_MISSING in kinds:
             ids = [r.assignment_id for r in batch if r.kind == K.FEEDBACK_MISSING]
             self.replies = {x.assignment_id: x for x in Reply.objects.filter(assignment_id__in=ids)}
+        self.supervisions: dict[int, Supervision] = {}
+        supervision_ids = [int(r.key) for r in batch if r.kind in NoticeKind.supervision()]
+        if supervision_ids:
+            self.supervisions = Supervision.objects.select_related(
+                "office", "created_by", "answered_by"
+            ).in_bulk(supervision_ids)
         self.leads: dict[int, Assignment] = {}
         if K.OPINION_SENT in kinds:
             proposals = [r.assignment.proposal_id for r in batch if r.kind == K.OPINION_SENT]
@@ -263,6 +278,8 @@ class Composer:
             users = d.clerks_of(lead) if lead else []
             title = f"【协办意见】{a.bureau.short_name}已送出{item}的协办意见"
             return Message(users, title, "\n".join(lines[:2]))
+        if r.kind in NoticeKind.supervision():
+            return self.compose_supervision(r, item, lines)
         if r.kind == K.ISSUED:
             letter = self.letters.get(a.pk)
             if letter is None:
@@ -281,6 +298,32 @@ class Composer:
                 d.cc_offices(letter.cc_list), title, "\n".join(body), attachment=attachment
             )
         return Message([], "", "", skip_reason=f"未知类别 {r.kind}")
+
+    def compose_supervision(self, r: Reminder, item: str, lines: list[str]) -> Message:
+        """催办 and 督办单 go to the bureau's clerk and supervisors; an answer goes to the office
+        that opened the 督办单."""
+        a = r.assignment
+        d = self.directory
+        s = self.supervisions.get(int(r.key))
+        if s is None:
+            return Message([], "", "", skip_reason="催办督办记录不存在")
+        bureau = d.clerks_of(a) + d.supervisors[a.bureau_id]
+        sender = s.office.name
+        if r.kind == K.URGED:
+            title = f"【催办】{sender}催办{item}"
+            body = [*lines, f"催办意见：{s.comment}"]
+            return Message(bureau, title, "\n".join(body))
+        if r.kind == K.SUPERVISION_OPENED:
+            if s.state == SupervisionState.CLOSED:
+                return Message([], "", "", skip_reason="督办单已办结")
+            assert s.reply_by is not None  # noqa: S101 (a 督办单 always has one)
+            title = f"【督办】{sender}对{item}下发督办单，请于{cn_date(s.reply_by)}前答复"
+            body = [*lines, f"督办要求：{s.comment}", f"答复期限：{cn_date(s.reply_by)}"]
+            return Message(bureau, title, "\n".join(body))
+        who = person_name(s.answered_by) if s.answered_by else a.bureau.short_name
+        title = f"【督办答复】{a.bureau.short_name}已答复{item}的督办单"
+        body = [*lines, f"督办要求：{s.comment}", f"答复（{who}）：{s.answer}"]
+        return Message(list(d.offices[s.office.kind]), title, "\n".join(body))
 
 
 def _pdf_of(letter: IssuedLetter) -> tuple[str, bytes, str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from proposals.events import NoticeDue
 from proposals.events import TransitionDone
 
 logger = logging.getLogger(__name__)
@@ -32,4 +33,22 @@ def transition_committed(event: TransitionDone) -> None:
             event.assignment_id,
             event.name,
             event.statelog_id,
+        )
+
+
+def notice_committed(event: NoticeDue) -> None:
+    """Queue a 催办 / 督办单 notice once its record has committed; a broker failure is logged
+    and the next sweep records and sends it (reminder_plan_missed_supervisions)."""
+    from notifications.tasks import notice_send as notice_send_task
+
+    try:
+        notice_send_task.apply_async(
+            kwargs={"assignment_id": event.assignment_id, "kind": event.kind, "key": event.key}
+        )
+    except Exception:
+        logger.exception(
+            "通知任务入队失败（事项 %s，%s %s），将由下一次定时扫描补发",
+            event.assignment_id,
+            event.kind,
+            event.key,
         )

@@ -19,12 +19,15 @@ from django_fsm_log.models import StateLog
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import ExtensionState
+from core.choices import NoticeKind
 from core.choices import ProposalStatus
+from core.choices import SupervisionKind
 from notifications.models import Reminder
 from proposals import calendar
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
 from proposals.models import Session
+from proposals.models import Supervision
 from proposals.workflow import steps
 from replies.models import IssuedLetter
 
@@ -271,6 +274,30 @@ def reminder_plan_missed_transitions(*, now: dt.datetime) -> int:
     existing = set(
         Reminder.objects.filter(
             kind__in={kind for _, kind, _, _ in rows}, key__in=[key for _, _, key, _ in rows]
+        ).values_list("assignment_id", "kind", "key")
+    )
+    return _insert(rows, existing)
+
+
+def reminder_plan_missed_supervisions(*, now: dt.datetime) -> int:
+    """催办 / 督办单 notices (and answers) whose task never ran are recorded here too, so a
+    broker that was down when they committed delays them instead of losing them."""
+    since = now - CATCH_UP
+    rows: list[Row] = []
+    for pk, assignment_id, kind, created, answered in Supervision.objects.filter(
+        Q(created_at__gte=since) | Q(answered_at__gte=since)
+    ).values_list("pk", "assignment_id", "kind", "created_at", "answered_at"):
+        data = {"supervision": pk, "late": True}
+        if created >= since:
+            notice = NoticeKind.URGED if kind == SupervisionKind.URGE else K.SUPERVISION_OPENED
+            rows.append((assignment_id, notice, str(pk), data))
+        if answered is not None and answered >= since:
+            rows.append((assignment_id, K.SUPERVISION_ANSWERED, str(pk), data))
+    if not rows:
+        return 0
+    existing = set(
+        Reminder.objects.filter(
+            kind__in=NoticeKind.supervision(), key__in={key for _, _, key, _ in rows}
         ).values_list("assignment_id", "kind", "key")
     )
     return _insert(rows, existing)

@@ -14,12 +14,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.choices import NoticeKind
 from core.exceptions import AccessDenied
 from notifications.delivery import DeliveryStats
 from notifications.delivery import reminder_deliver
 from notifications.models import Notification
 from notifications.models import Reminder
 from notifications.planning import reminder_plan_deadlines
+from notifications.planning import reminder_plan_missed_supervisions
 from notifications.planning import reminder_plan_missed_transitions
 from notifications.planning import transition_kind
 from proposals import calendar
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "SweepResult",
+    "notice_send",
     "notification_mark_all_read",
     "notification_mark_read",
     "reminder_deliver",
@@ -86,6 +89,7 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     started = time.perf_counter()
     planned = reminder_plan_deadlines(today=today) if workday else 0
     planned += reminder_plan_missed_transitions(now=now)
+    planned += reminder_plan_missed_supervisions(now=now)
     planned_at = time.perf_counter()
     queued, batches, not_queued = reminder_queue_pending(now=now)
     result = SweepResult(
@@ -173,6 +177,34 @@ def transition_notify(
     stats = reminder_deliver(
         where=Q(assignment_id=assignment_id, kind=kind, key=str(statelog_id)), now=now
     )
+    if stats.errors:
+        raise stats.errors[0]
+    return stats
+
+
+def notice_send(
+    *, assignment_id: int, kind: str, key: str, now: dt.datetime | None = None
+) -> DeliveryStats:
+    """Send a 催办 / 督办单 notice (key: the Supervision id). Recorded once, so a redelivered
+    or retried task sends nothing twice. Raises the mail error (after recording the attempt)
+    so the task can retry."""
+    if kind not in NoticeKind.supervision() or not key.isdigit():
+        return DeliveryStats()
+    if not Assignment.objects.filter(pk=assignment_id).exists():
+        return DeliveryStats()
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                assignment_id=assignment_id,
+                kind=kind,
+                key=key,
+                data={"supervision": int(key)},
+                queued_at=now or timezone.now(),  # this task sends it; the sweep leaves it alone
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    stats = reminder_deliver(where=Q(assignment_id=assignment_id, kind=kind, key=key), now=now)
     if stats.errors:
         raise stats.errors[0]
     return stats

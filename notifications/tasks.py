@@ -58,3 +58,20 @@ def transition_notify(self: Any, assignment_id: int, transition: str, statelog_i
     from notifications.services import transition_notify as notify
 
     return notify(assignment_id=assignment_id, transition=transition, statelog_id=statelog_id).sent
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=6,
+)
+def notice_send(self: Any, assignment_id: int, kind: str, key: str) -> int:
+    """A 催办 / 督办单 notice (recorded once per assignment, kind and key)."""
+    from notifications.services import notice_send as send
+
+    return send(assignment_id=assignment_id, kind=kind, key=key).sent

@@ -27,7 +27,11 @@ from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Body
 from proposals.models import Bureau
+from proposals.selectors import Due
+from proposals.selectors import SupervisionMark
 from proposals.selectors import assignment_list_visible
+from proposals.selectors import due_label
+from proposals.selectors import supervision_marks
 from proposals.workflow import label_of
 from replies.selectors import assignment_search
 
@@ -88,6 +92,15 @@ def board_assignments(
         qs = qs.filter(due_date__lt=today).exclude(state__in=S.closed())
     qs = assignment_search(qs=qs, text=filters.q)
     return qs.order_by("due_date", "pk")
+
+
+def board_row_marks(
+    *, assignments: list[Assignment], today: dt.date
+) -> list[tuple[Assignment, Due, SupervisionMark | str]]:
+    """Per board row: its deadline mark (due.css: red overdue, yellow when few working days
+    are left) and its 催办/督办 summary; one query for the page, whatever its size."""
+    marks = supervision_marks(assignment_ids=[a.pk for a in assignments])
+    return [(a, due_label(assignment=a, today=today), marks.get(a.pk, "")) for a in assignments]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ Definitions (each figure says its numerator and denominator on the page):
   shown separately.
 - A/B/C shares: the answer class of the latest letter / replied items.
 - 主办 / 协办 counts: active assignments per role (co-units included here only).
+- 催办 / 督办 counts: 催办 sent and 督办单 opened on the bureau's assignments in the population
+  (lead and co-unit alike), whatever their state now.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from django.utils.html import escape
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import Satisfaction
+from core.choices import SupervisionKind
 from proposals.models import Assignment
 from proposals.models import ContactEvent
 from proposals.models import Proposal
 from proposals.models import Session
+from proposals.models import Supervision
 from proposals.selectors import assignment_list_visible
 from replies.models import IssuedLetter
 
@@ -64,6 +68,8 @@ class StatRow:
     unsatisfied: int = 0
     lead_count: int = 0
     co_unit_count: int = 0
+    urged: int = 0
+    ordered: int = 0
     classes: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -103,6 +109,8 @@ class StatRow:
             "unsatisfied",
             "lead_count",
             "co_unit_count",
+            "urged",
+            "ordered",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for code, n in other.classes.items():
@@ -181,6 +189,8 @@ def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> Statist
         else:
             row.co_unit_count += c["n"]
 
+    _count_supervision(population, row_for)
+
     if session is not None:
         codes = session.answer_class_codes()
     else:
@@ -193,6 +203,21 @@ def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> Statist
     for stat in ordered:
         total.add(stat)
     return StatisticsReport(session=session, class_codes=codes, rows=ordered, total=total)
+
+
+def _count_supervision(population: QuerySet[Assignment], row_for: Any) -> None:
+    """催办 and 督办单 per bureau: one grouped query over the population's assignments."""
+    for r in (
+        Supervision.objects.filter(assignment__in=population.values("pk"))
+        .values("assignment__bureau_id", "assignment__bureau__short_name", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        row = row_for(r["assignment__bureau_id"], r["assignment__bureau__short_name"])
+        if r["kind"] == SupervisionKind.URGE:
+            row.urged += r["n"]
+        else:
+            row.ordered += r["n"]
 
 
 def _count_lead(
@@ -230,42 +255,50 @@ def _fmt(value: Decimal | None) -> str:
 
 def statistics_table(report: StatisticsReport) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows for the page and the .xlsx export."""
-    headers = [
-        "承办单位",
-        "主办件数",
-        "协办件数",
-        "已办复",
-        "办复率",
-        "按期办复",
-        "按时办复率",
-        "答复前面商",
-        "面商率",
-        "已反馈",
-        "满意",
-        "基本满意",
-        "不满意",
-        "满意率（仅满意）",
-        "满意率（含基本满意）",
-    ] + [f"{c}类占比" for c in report.class_codes]
+    headers = (
+        [
+            "承办单位",
+            "主办件数",
+            "协办件数",
+            "已办复",
+            "办复率",
+            "按期办复",
+            "按时办复率",
+            "答复前面商",
+            "面商率",
+            "已反馈",
+            "满意",
+            "基本满意",
+            "不满意",
+            "满意率（仅满意）",
+            "满意率（含基本满意）",
+        ]
+        + [f"{c}类占比" for c in report.class_codes]
+        + ["催办次数", "督办单数"]
+    )
 
     def line(r: StatRow) -> list[Any]:
-        return [
-            r.label,
-            r.lead_count,
-            r.co_unit_count,
-            r.replied,
-            _fmt(r.reply_rate),
-            r.on_time,
-            _fmt(r.on_time_rate),
-            r.contacted,
-            _fmt(r.contact_rate),
-            r.feedback,
-            r.satisfied,
-            r.basically,
-            r.unsatisfied,
-            _fmt(r.satisfied_rate),
-            _fmt(r.satisfied_or_basically_rate),
-        ] + [_fmt(r.class_share(c)) for c in report.class_codes]
+        return (
+            [
+                r.label,
+                r.lead_count,
+                r.co_unit_count,
+                r.replied,
+                _fmt(r.reply_rate),
+                r.on_time,
+                _fmt(r.on_time_rate),
+                r.contacted,
+                _fmt(r.contact_rate),
+                r.feedback,
+                r.satisfied,
+                r.basically,
+                r.unsatisfied,
+                _fmt(r.satisfied_rate),
+                _fmt(r.satisfied_or_basically_rate),
+            ]
+            + [_fmt(r.class_share(c)) for c in report.class_codes]
+            + [r.urged, r.ordered]
+        )
 
     return headers, [line(r) for r in report.rows] + [line(report.total)]
 

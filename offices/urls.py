@@ -8,6 +8,7 @@ app_name = "office"
 
 urlpatterns = [
     path("board/", views.board_view, name="board"),
+    path("board/urge/", views.board_urge_batch, name="urge_batch"),
     path("statistics/", views.statistics_view, name="statistics"),
     path("import/", views.import_view, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),

@@ -16,7 +16,9 @@ from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,7 @@ from core.choices import AssignmentState
 from core.choices import Body
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
+from core.exceptions import BatchRefused
 from offices import board
 from offices import importing
 from offices import statistics
@@ -35,10 +38,15 @@ from offices.xlsx import xlsx_response
 from proposals.access import may_import
 from proposals.access import may_record_contact
 from proposals.access import may_see_audit
+from proposals.access import may_urge_in_batch
+from proposals.forms import BatchUrgeForm
 from proposals.models import Session
+from proposals.pages import batch_refusals
 from proposals.pages import require
 from proposals.pages import run_form
 from proposals.pages import visible_or_404
+from proposals.selectors import assignment_list_visible
+from proposals.services import supervision_urge_batch
 
 EXPORT_MAX_ROWS = 50_000
 
@@ -86,8 +94,17 @@ def board_view(request: HttpRequest) -> HttpResponse:
         )
     paginator = Paginator(qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
-    rows = [(a, a.days_overdue(today)) for a in page.object_list]
+    rows = [
+        (a, a.days_overdue(today), due, mark)
+        for a, due, mark in board.board_row_marks(assignments=list(page.object_list), today=today)
+    ]
     context = {
+        "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
+        "urge_form": (
+            BatchUrgeForm(prefix="batch", initial={"next": request.get_full_path()})
+            if may_urge_in_batch(user=request.user)
+            else None
+        ),
         "filters": filters,
         "matrix": board.board_matrix(qs=qs, today=today),
         "page": page,
@@ -235,3 +252,51 @@ def contact_record(request: HttpRequest, assignment_id: int) -> HttpResponse:
         success="面商情况已登记",
         title="登记面商",
     )
+
+
+def _board_return(request: HttpRequest, value: str) -> str:
+    """Back to the board page the selection came from (its filters kept), never elsewhere."""
+    board_path = reverse("office:board")
+    if value.startswith(board_path) and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return board_path
+
+
+@login_required
+@require_POST
+def board_urge_batch(request: HttpRequest) -> HttpResponse:
+    """批量催办 from the board's selection: one comment, every item checked for access and
+    state, all or nothing. A refusal shows the selection again (400) with each reason and the
+    comment kept."""
+    require(may_urge_in_batch(user=request.user))
+    form = BatchUrgeForm(request.POST, prefix="batch")
+    refused: dict[int, str] = {}
+    if form.is_valid():
+        try:
+            done = supervision_urge_batch(
+                assignment_ids=form.cleaned_data["ids"],
+                actor=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+        except AccessDenied as exc:
+            raise PermissionDenied(exc.message) from exc
+        except BatchRefused as exc:
+            form.add_error(None, exc.message)
+            refused = exc.refused
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已催办 {len(done)} 件事项，承办人和承办领导将收到通知")
+            return redirect(_board_return(request, form.cleaned_data.get("next") or ""))
+    visible = assignment_list_visible(user=request.user)
+    ids = form.cleaned_data.get("ids", [])
+    selected = list(visible.filter(pk__in=ids).order_by("due_date", "pk")) if ids else []
+    context = {
+        "form": form,
+        "selected": selected,
+        "refusals": batch_refusals(refused=refused, visible=visible),
+        "back": _board_return(request, request.POST.get("batch-next", "")),
+    }
+    return render(request, "office/batch_urge.html", context, status=400)

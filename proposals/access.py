@@ -8,14 +8,20 @@ Every check returns a `Can`: allowed or not, and the Chinese reason when not. `d
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
+from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import ExtensionState
 from core.choices import OfficeKind
 from core.choices import ProposalStatus
 from core.choices import StaffRole
+from core.choices import SupervisionKind
+from core.choices import SupervisionState
 from core.exceptions import AccessDenied
 from core.exceptions import TransitionError
 from proposals.models import Assignment
@@ -23,6 +29,7 @@ from proposals.models import ExtensionRequest
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
+from proposals.models import Supervision
 from proposals.workflow import Step
 from proposals.workflow import bureau_clerk
 from proposals.workflow import bureau_member
@@ -109,7 +116,7 @@ def _transition_check(instance: Any, name: str, user: Any, step: Step, state_lab
         return _no(f"当前状态为“{state_label}”，不能{step.label}")
     for cond in spec.conditions:
         if not cond(instance):
-            return _no(condition_message(cond, f"暂不能{step.label}"))
+            return _no(condition_message(cond, f"暂不能{step.label}", instance))
     return YES
 
 
@@ -163,10 +170,33 @@ def may_edit_draft(*, assignment: Assignment, user: Any) -> Can:
 
 
 def may_preview_draft(*, assignment: Assignment, user: Any) -> Can:
-    """The bureau reads its own drafts; the offices see issued letters, not drafts."""
+    """The bureau reads its own drafts; the offices see issued letters, not drafts. Once the
+    letter is issued there is no draft left to preview (until the item is re-handled)."""
     if not (bureau_clerk(assignment, user) or bureau_supervisor(assignment, user)):
         return _denied("只有本单位承办人和承办领导可以预览复函草稿")
+    if assignment.state in S.replied():
+        return _no("复函已印发，请查看正式复函")
     return YES
+
+
+def may_read_issued_letters(*, assignment: Assignment, user: Any) -> Can:
+    """The issued letters of a lead unit's assignment: its bureau, the offices, and the item's
+    co-units (they contributed an opinion and read the answer; a co-unit moved to another
+    bureau no longer does)."""
+    if reads_everything(user) or bureau_member(assignment, user):
+        return YES
+    staff = staff_of(user)
+    if (
+        staff is not None
+        and staff.bureau_id is not None
+        and assignment.proposal.assignments.filter(
+            bureau_id=staff.bureau_id, role=AssignmentRole.CO_UNIT
+        )
+        .exclude(state=S.REASSIGNED)
+        .exists()
+    ):
+        return YES
+    return _denied("复函不存在或您无权查看")
 
 
 def may_review(*, assignment: Assignment, user: Any) -> Can:
@@ -301,6 +331,89 @@ def may_export_letters(*, user: Any) -> Can:
     return YES
 
 
+# --- 催办 and 督办 -----------------------------------------------------------------------------
+
+
+def _supervising_office(*, assignment: Assignment, user: Any, what: str) -> Can:
+    """催办 and 督办 belong to the office of the item's body and to the supervision office."""
+    staff = staff_of(user)
+    body = assignment.proposal.session.body
+    if (
+        staff is None
+        or staff.role != StaffRole.OFFICE
+        or not (staff.is_supervision or staff.office_kind == body)
+    ):
+        return _denied(
+            f"只有{OfficeKind.handling(body).label}和{OfficeKind.SUPERVISION.label}可以{what}"
+        )
+    return YES
+
+
+def _still_owed(assignment: Assignment, what: str) -> Can:
+    active = _item_active(assignment)
+    if not active:
+        return active
+    if not assignment.is_open:
+        return _no(f"该事项{assignment.get_state_display()}，无需{what}")
+    return YES
+
+
+def may_urge(*, assignment: Assignment, user: Any) -> Can:
+    """催办: on any open assignment, with a comment."""
+    can = _supervising_office(assignment=assignment, user=user, what="催办")
+    return can if not can else _still_owed(assignment, "催办")
+
+
+def may_open_supervision(*, assignment: Assignment, user: Any, today: dt.date | None = None) -> Can:
+    """督办单: on an overdue open assignment, one awaiting its answer at a time."""
+    can = _supervising_office(assignment=assignment, user=user, what="下发督办单")
+    if not can:
+        return can
+    can = _still_owed(assignment, "督办")
+    if not can:
+        return can
+    today = today or timezone.localdate()
+    if assignment.due_date >= today:
+        return _no("尚未逾期，逾期后才能下发督办单（可先催办）")
+    if _open_orders(assignment).exists():
+        return _no("已有一份督办单待答复")
+    return YES
+
+
+def _open_orders(assignment: Assignment) -> Any:
+    return Supervision.objects.filter(
+        assignment=assignment, kind=SupervisionKind.ORDER, state=SupervisionState.OPEN
+    )
+
+
+def may_answer_supervision(*, assignment: Assignment, user: Any) -> Can:
+    """The bureau's clerk or supervisor answers the 督办单 that waits for it."""
+    if not bureau_member(assignment, user):
+        return _denied("只有承办单位的承办人和承办领导可以答复督办单")
+    if not _open_orders(assignment).exists():
+        return _no("没有待答复的督办单")
+    return YES
+
+
+def may_close_supervision(*, supervision: Supervision, user: Any) -> Can:
+    """The office that opened a 督办单 closes it (answered, or no longer needed)."""
+    staff = staff_of(user)
+    if staff is None or staff.role != StaffRole.OFFICE or staff.office_id != supervision.office_id:
+        return _denied("只有发出督办单的机构可以办结督办单")
+    if supervision.kind != SupervisionKind.ORDER:
+        return _no("催办无需办结")
+    if supervision.state == SupervisionState.CLOSED:
+        return _no("督办单已办结")
+    return YES
+
+
+def may_urge_in_batch(*, user: Any) -> Can:
+    """Whether the board offers batch 催办 (each item is still checked on its own)."""
+    if not is_office(user):
+        return _denied("只有交办机构和督查室可以催办")
+    return YES
+
+
 def may_use_system(*, user: Any) -> Can:
     """Pages for staff only (the policy library, the board): every bureau and office member."""
     if not is_staff_member(user):
@@ -325,6 +438,9 @@ class AssignmentCaps:
     record_contact: Can
     update_contacts: Can
     withdraw: Can
+    urge: Can
+    open_supervision: Can
+    answer_supervision: Can
     add_attachment: Can
 
     def action(self, name: str) -> Action | None:
@@ -332,7 +448,7 @@ class AssignmentCaps:
 
     @property
     def anything(self) -> bool:
-        """Whether the page offers this user anything to do (else it says so)."""
+        """Whether the page's actions offer this user anything to do (else it says so)."""
         return any(a.can.ok for a in self.actions) or any(
             c.ok
             for c in (
@@ -343,6 +459,11 @@ class AssignmentCaps:
                 self.withdraw,
             )
         )
+
+    @property
+    def presses(self) -> bool:
+        """Whether the 催办与督办 section offers this user something to do."""
+        return any(c.ok for c in (self.urge, self.open_supervision, self.answer_supervision))
 
 
 def assignment_capabilities(*, assignment: Assignment, user: Any) -> AssignmentCaps:
@@ -357,5 +478,8 @@ def assignment_capabilities(*, assignment: Assignment, user: Any) -> AssignmentC
         record_contact=may_record_contact(assignment=assignment, user=user),
         update_contacts=may_update_contacts(assignment=assignment, user=user),
         withdraw=may_withdraw(assignment=assignment, user=user),
+        urge=may_urge(assignment=assignment, user=user),
+        open_supervision=may_open_supervision(assignment=assignment, user=user),
+        answer_supervision=may_answer_supervision(assignment=assignment, user=user),
         add_attachment=may_add_attachment(user=user, proposal=assignment.proposal),
     )

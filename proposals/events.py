@@ -1,12 +1,14 @@
-"""Committed transitions, announced to the apps above proposals that care (notifications sends
-the notice a transition declares). They subscribe in their AppConfig.ready(), so proposals never
-imports them: dependencies stay one-way."""
+"""Committed transitions and other notices (催办, 督办单), announced to the apps above proposals
+that care (notifications sends them). They subscribe in their AppConfig.ready(), so proposals
+never imports them: dependencies stay one-way."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 
@@ -37,4 +39,33 @@ def announce_on_commit(event: TransitionDone) -> None:
     """Queue each listener for when the transition's transaction commits; a rollback drops
     them. Listeners must not raise: the transition has already happened."""
     for listener in list(_listeners):
+        transaction.on_commit(partial(listener, event))
+
+
+@dataclass(frozen=True)
+class NoticeDue:
+    """A notice about something that is not a transition (a 催办, a 督办单 and its answer), to
+    be sent once: notifications records it under (assignment, kind, key)."""
+
+    assignment_id: int
+    kind: str  # core.choices.NoticeKind
+    key: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+NoticeListener = Callable[[NoticeDue], None]
+_notice_listeners: list[NoticeListener] = []
+
+
+def subscribe_notices(listener: NoticeListener) -> NoticeListener:
+    """Call `listener` for every notice once its transaction commits (once per function)."""
+    if listener not in _notice_listeners:
+        _notice_listeners.append(listener)
+    return listener
+
+
+def notice_on_commit(event: NoticeDue) -> None:
+    """Queue each notice listener for the commit of the current transaction; a rollback (a
+    batch refused as a whole) drops them. Listeners must not raise."""
+    for listener in list(_notice_listeners):
         transaction.on_commit(partial(listener, event))

@@ -43,13 +43,23 @@ class PlainTextField(forms.CharField):
 
 class TransitionForm(forms.Form):
     """A transition's form as declared: a comment when the step asks for one, required or not,
-    under the step's own label."""
+    under the step's own label, and a required confirmation box when the step declares a
+    confirmation question (印发, 提交审核): the browser will not send the form unchecked, and
+    the server refuses it unchecked too, so it works without JavaScript."""
 
     comment = PlainTextField(multiline=True, rows=2, required=False)
+    confirm = forms.BooleanField(required=True)
 
     def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.step = step
+        if step.confirm:
+            confirm = self.fields["confirm"]
+            confirm.label = step.confirm
+            confirm.label_suffix = ""
+            confirm.error_messages["required"] = f"请勾选确认后再{step.label}"
+        else:
+            del self.fields["confirm"]
         if step.comment == Comment.NONE:
             del self.fields["comment"]
             return
@@ -66,7 +76,7 @@ class ReassignForm(TransitionForm):
     bureau = forms.ModelChoiceField(
         queryset=Bureau.objects.none(), label="改由哪个单位办理", empty_label="请选择单位"
     )
-    field_order = ["bureau", "comment"]
+    field_order = ["bureau", "comment", "confirm"]
 
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, step=assignment.step("reassign"), **kwargs)
@@ -175,3 +185,55 @@ class AttachmentUploadForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """A button with nothing to fill in (removing an attachment)."""
+
+
+# --- 催办 and 督办 -----------------------------------------------------------------
+
+
+class UrgeForm(forms.Form):
+    comment = PlainTextField(
+        label="催办意见", multiline=True, rows=2, help_text="承办人和承办领导都会收到"
+    )
+
+
+class SupervisionOpenForm(forms.Form):
+    comment = PlainTextField(label="督办要求", multiline=True, rows=2)
+    reply_by = forms.DateField(
+        label="答复期限",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="承办单位须在此日期前答复",
+    )
+
+
+class SupervisionAnswerForm(forms.Form):
+    answer = PlainTextField(label="答复情况", multiline=True, rows=3)
+
+
+class SupervisionCloseForm(forms.Form):
+    comment = PlainTextField(
+        label="办结说明", multiline=True, rows=2, required=False, help_text="督办单未答复时必填"
+    )
+
+
+class AssignmentSelectionField(forms.TypedMultipleChoiceField):
+    """Checked rows of a list (the board, the inbox): assignment ids. Which ids the user may
+    act on is the service's business; the form only checks that they are ids."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("label", "选择的事项")
+        kwargs.setdefault("error_messages", {"required": "请至少选择一件事项"})
+        super().__init__(**kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit() and 0 < int(value) < 2**63
+
+
+class BatchUrgeForm(forms.Form):
+    ids = AssignmentSelectionField()
+    comment = PlainTextField(label="催办意见（对所选事项）", multiline=True, rows=2)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class BatchAcceptForm(forms.Form):
+    ids = AssignmentSelectionField()

@@ -22,6 +22,8 @@ from core.choices import NumberSeries
 from core.choices import OfficeKind
 from core.choices import ProposalStatus
 from core.choices import StaffRole
+from core.choices import SupervisionKind
+from core.choices import SupervisionState
 from core.models import BaseModel
 from core.names import person_name
 from proposals.credentials import validate_signing_certificate
@@ -636,3 +638,82 @@ class CalendarChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_action_display()} {self.message}"
+
+
+class Supervision(BaseModel):
+    """催办 or 督办单 on one assignment, sent by an office (the NPC/CPPCC office for its body, or
+    the supervision office). Not a transition: the assignment keeps its state. A 催办 is a
+    note with a comment; a 督办单 (opened on an overdue assignment) waits for the bureau's
+    answer by `reply_by`, and the office that opened it closes it."""
+
+    Kind = SupervisionKind
+    State = SupervisionState
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="supervisions", verbose_name="交办任务"
+    )
+    kind = models.CharField("类别", max_length=8, choices=Kind.choices)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="+", verbose_name="发出机构"
+    )
+    comment = models.TextField("催办/督办意见")
+    reply_by = models.DateField("答复期限", null=True, blank=True)
+    state = models.CharField("督办单状态", max_length=10, choices=State.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发出人",
+    )
+    answer = models.TextField("答复情况", blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="答复人",
+    )
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="办结人",
+    )
+    close_comment = models.TextField("办结说明", blank=True)
+
+    class Meta:
+        verbose_name = "催办督办"
+        verbose_name_plural = "催办督办"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="supervision_kind_fields",
+                condition=(
+                    Q(kind=SupervisionKind.URGE, state="", reply_by__isnull=True)
+                    | Q(
+                        kind=SupervisionKind.ORDER,
+                        state__in=SupervisionState.values,
+                        reply_by__isnull=False,
+                    )
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(kind=SupervisionKind.ORDER, state=SupervisionState.OPEN),
+                name="supervision_one_open_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["assignment", "kind", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} {self.get_kind_display()}"
+
+    @property
+    def is_order(self) -> bool:
+        return self.kind == SupervisionKind.ORDER

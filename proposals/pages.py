@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.http import HttpRequest
 from django.http import HttpResponse
@@ -74,6 +75,33 @@ def run_form(
         {"a": assignment, "form": form, "title": title, "action": request.path},
         status=400,
     )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One item that held a batch back, as the page lists it."""
+
+    assignment_id: int
+    label: str
+    reason: str
+
+
+def batch_refusals(*, refused: Mapping[int, str], visible: QuerySet[Assignment]) -> list[Refusal]:
+    """Name each refused item the way the user knows it (only items the user may see are
+    named; the others are "不存在或无权查看")."""
+    named = visible.select_related("proposal__session", "bureau").in_bulk(list(refused))
+    out = []
+    for pk, reason in refused.items():
+        a = named.get(pk)
+        if a is None:  # say nothing about other bureaus' items, not even that they exist
+            out.append(Refusal(pk, f"事项 {pk}", "事项不存在或您无权查看"))
+            continue
+        label = (
+            f"{a.proposal.session.name}第{a.proposal.number}号"
+            f"（{a.bureau.short_name}{a.get_role_display()}）"
+        )
+        out.append(Refusal(pk, label, reason))
+    return out
 
 
 def assignment_url(assignment_id: int) -> str:

@@ -6,6 +6,7 @@ app_name = "proposals"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("accept/", views.inbox_accept_batch, name="accept_batch"),
     path("items/", views.assignment_list, name="list"),
     path("assignments/<int:assignment_id>/", views.assignment_detail, name="assignment"),
     path(
@@ -18,6 +19,18 @@ urlpatterns = [
     path("assignments/<int:assignment_id>/withdraw/", views.proposal_withdraw, name="withdraw"),
     path("assignments/<int:assignment_id>/merge/", views.proposal_merge, name="merge"),
     path("extensions/<int:extension_id>/decide/", views.extension_decide, name="extension_decide"),
+    path("assignments/<int:assignment_id>/urge/", views.supervision_urge, name="urge"),
+    path("assignments/<int:assignment_id>/supervise/", views.supervision_open, name="supervise"),
+    path(
+        "supervisions/<int:supervision_id>/answer/",
+        views.supervision_answer,
+        name="supervision_answer",
+    ),
+    path(
+        "supervisions/<int:supervision_id>/close/",
+        views.supervision_close,
+        name="supervision_close",
+    ),
     path(
         "assignments/<int:assignment_id>/attachments/",
         views.attachment_upload,

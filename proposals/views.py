@@ -8,6 +8,8 @@ import io
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.http import Http404
@@ -25,25 +27,42 @@ from django.views.decorators.http import require_POST
 from core.choices import AssignmentState
 from core.choices import AttachmentKind
 from core.choices import ExtensionState
+from core.choices import SupervisionState
+from core.exceptions import ApplicationError
+from core.exceptions import BatchRefused
+from proposals import calendar
 from proposals import selectors
 from proposals import services
 from proposals.access import assignment_capabilities
 from proposals.access import may_add_attachment
+from proposals.access import may_answer_supervision
+from proposals.access import may_close_supervision
 from proposals.access import may_decide_extensions
+from proposals.access import may_open_supervision
 from proposals.access import may_request_extension
 from proposals.access import may_see_proposal
+from proposals.access import may_urge
 from proposals.access import may_withdraw
+from proposals.access import transition_check
 from proposals.forms import AttachmentUploadForm
+from proposals.forms import BatchAcceptForm
 from proposals.forms import ConfirmForm
 from proposals.forms import ExtensionDecisionForm
 from proposals.forms import ExtensionRequestForm
 from proposals.forms import MergeForm
+from proposals.forms import SupervisionAnswerForm
+from proposals.forms import SupervisionCloseForm
+from proposals.forms import SupervisionOpenForm
 from proposals.forms import TransitionForm
+from proposals.forms import UrgeForm
 from proposals.forms import WithdrawForm
 from proposals.forms import transition_form
+from proposals.models import Assignment
 from proposals.models import Attachment
 from proposals.models import ExtensionRequest
+from proposals.models import Supervision
 from proposals.pages import action_forms
+from proposals.pages import batch_refusals
 from proposals.pages import panels_for
 from proposals.pages import require
 from proposals.pages import run_form
@@ -51,23 +70,76 @@ from proposals.pages import visible_or_404
 from proposals.workflow import steps
 
 logger = logging.getLogger(__name__)
+ACCEPT = "accept"
 
 
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    items = list(selectors.assignment_inbox(user=request.user)[:200])
-    today = timezone.localdate()
-    staff = selectors.staff_of(request.user)
-    rows = [
+def _inbox_rows(user: Any, today: Any) -> list[tuple[Any, ...]]:
+    """(assignment, due, to-do, 催办/督办 mark, may be accepted in the batch) per inbox row."""
+    items = list(selectors.assignment_inbox(user=user)[:200])
+    staff = selectors.staff_of(user)
+    marks = selectors.supervision_marks(assignment_ids=[a.pk for a in items])
+    return [
         (
             a,
             selectors.due_label(assignment=a, today=today),
             selectors.inbox_task(assignment=a, staff=staff),
+            marks.get(a.pk, ""),
+            ACCEPT in a.transitions_from_here()
+            and transition_check(assignment=a, name=ACCEPT, user=user).ok,
         )
         for a in items
     ]
-    context = {"rows": rows, "intro": selectors.inbox_intro(staff=staff), "today": today}
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = _inbox_rows(request.user, today)
+    staff = selectors.staff_of(request.user)
+    context = {
+        "rows": rows,
+        "intro": selectors.inbox_intro(staff=staff),
+        "today": today,
+        "batch_accept": any(row[4] for row in rows),
+        "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
+    }
     return render(request, "proposals/inbox.html", context)
+
+
+@login_required
+@require_POST
+def inbox_accept_batch(request: HttpRequest) -> HttpResponse:
+    """批量签收 from the inbox: all or nothing, each item through the accept service. A refusal
+    shows the inbox again (400) with the selection kept and each refused row's reason."""
+    form = BatchAcceptForm(request.POST)
+    refused: dict[int, str] = {}
+    if form.is_valid():
+        ids = form.cleaned_data["ids"]
+        try:
+            done = services.assignment_accept_batch(assignment_ids=ids, actor=request.user)
+        except BatchRefused as exc:
+            form.add_error(None, exc.message)
+            refused = exc.refused
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已签收 {len(done)} 件事项")
+            return redirect("proposals:inbox")
+    today = timezone.localdate()
+    rows = _inbox_rows(request.user, today)
+    context = {
+        "rows": rows,
+        "intro": selectors.inbox_intro(staff=selectors.staff_of(request.user)),
+        "today": today,
+        "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
+        "batch_accept": True,
+        "batch_form": form,
+        "selected": {str(v) for v in request.POST.getlist("ids")},
+        "refusals": batch_refusals(
+            refused=refused, visible=selectors.assignment_list_visible(user=request.user)
+        ),
+    }
+    return render(request, "proposals/inbox.html", context, status=400)
 
 
 @login_required
@@ -118,8 +190,38 @@ def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "attachments": list(assignment.proposal.attachments.all()),
         "attachment_form": AttachmentUploadForm(prefix="att") if caps.add_attachment else None,
         "panels": panels_for(request, assignment, caps),
+        "attention": selectors.assignment_attention(assignment=assignment),
+        "supervisions": _supervision_rows(request, assignment),
+        "urge_form": UrgeForm(prefix="urge") if caps.urge else None,
+        "supervise_form": (
+            SupervisionOpenForm(prefix="order", initial={"reply_by": _default_reply_by()})
+            if caps.open_supervision
+            else None
+        ),
     }
     return render(request, "proposals/assignment.html", context)
+
+
+def _default_reply_by() -> Any:
+    """Five working days from today, as 督办单 usually ask."""
+    return calendar.add_workdays(timezone.localdate(), 5)
+
+
+def _supervision_rows(
+    request: HttpRequest, assignment: Assignment
+) -> list[tuple[Supervision, Any, Any]]:
+    """Each 催办 / 督办单 with the answer form (for the bureau) or the close form (for the
+    office that opened it) where this user may use them."""
+    rows = []
+    answer = may_answer_supervision(assignment=assignment, user=request.user)
+    for s in selectors.supervision_list(assignment=assignment):
+        answer_form = close_form = None
+        if s.is_order and s.state == SupervisionState.OPEN and answer:
+            answer_form = SupervisionAnswerForm(prefix=f"sv{s.pk}")
+        if may_close_supervision(supervision=s, user=request.user):
+            close_form = SupervisionCloseForm(prefix=f"svc{s.pk}")
+        rows.append((s, answer_form, close_form))
+    return rows
 
 
 @login_required
@@ -130,6 +232,7 @@ def assignment_transition(request: HttpRequest, assignment_id: int, name: str) -
     declared = steps().get(name)
     if declared is None or not declared.plain:
         raise Http404("未知操作")
+    require(transition_check(assignment=assignment, name=name, user=request.user))
     step = assignment.step(name)
     return run_form(
         request,
@@ -150,6 +253,7 @@ def assignment_transition(request: HttpRequest, assignment_id: int, name: str) -
 @require_POST
 def assignment_reassign(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = visible_or_404(request, assignment_id)
+    require(transition_check(assignment=assignment, name="reassign", user=request.user))
     step = assignment.step("reassign")
     return run_form(
         request,
@@ -255,6 +359,87 @@ def proposal_merge(request: HttpRequest, assignment_id: int) -> HttpResponse:
         ),
         success=lambda data: f"已并入第{data['into_number']}号",
         title="并案",
+    )
+
+
+# --- 催办 and 督办 -----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def supervision_urge(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = visible_or_404(request, assignment_id)
+    require(may_urge(assignment=assignment, user=request.user))
+    return run_form(
+        request,
+        assignment=assignment,
+        form=UrgeForm(request.POST, prefix="urge"),
+        call=lambda data: services.supervision_urge(
+            assignment_id=assignment.pk, actor=request.user, comment=data["comment"]
+        ),
+        success="已催办，承办人和承办领导将收到通知",
+        title="催办",
+    )
+
+
+@login_required
+@require_POST
+def supervision_open(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = visible_or_404(request, assignment_id)
+    require(may_open_supervision(assignment=assignment, user=request.user))
+    return run_form(
+        request,
+        assignment=assignment,
+        form=SupervisionOpenForm(request.POST, prefix="order"),
+        call=lambda data: services.supervision_open(
+            assignment_id=assignment.pk,
+            actor=request.user,
+            comment=data["comment"],
+            reply_by=data["reply_by"],
+        ),
+        success="督办单已下发，承办单位须按期答复",
+        title="下发督办单",
+    )
+
+
+def _supervision_or_404(request: HttpRequest, supervision_id: int) -> tuple[Supervision, Any]:
+    supervision = Supervision.objects.filter(pk=supervision_id).first()
+    if supervision is None:
+        raise Http404("督办单不存在")
+    return supervision, visible_or_404(request, supervision.assignment_id)
+
+
+@login_required
+@require_POST
+def supervision_answer(request: HttpRequest, supervision_id: int) -> HttpResponse:
+    supervision, assignment = _supervision_or_404(request, supervision_id)
+    require(may_answer_supervision(assignment=assignment, user=request.user))
+    return run_form(
+        request,
+        assignment=assignment,
+        form=SupervisionAnswerForm(request.POST, prefix=f"sv{supervision.pk}"),
+        call=lambda data: services.supervision_answer(
+            supervision_id=supervision.pk, actor=request.user, answer=data["answer"]
+        ),
+        success="督办单已答复，已通知督办机构",
+        title="答复督办单",
+    )
+
+
+@login_required
+@require_POST
+def supervision_close(request: HttpRequest, supervision_id: int) -> HttpResponse:
+    supervision, assignment = _supervision_or_404(request, supervision_id)
+    require(may_close_supervision(supervision=supervision, user=request.user))
+    return run_form(
+        request,
+        assignment=assignment,
+        form=SupervisionCloseForm(request.POST, prefix=f"svc{supervision.pk}"),
+        call=lambda data: services.supervision_close(
+            supervision_id=supervision.pk, actor=request.user, comment=data["comment"]
+        ),
+        success="督办单已办结",
+        title="办结督办单",
     )
 
 

@@ -102,17 +102,25 @@ def is_handling_office(instance: Any, user: Any) -> bool:
 Condition = Callable[[Any], bool]
 
 
-def condition(message: str) -> Callable[[Condition], Condition]:
-    """Attach the user-facing reason to a condition where the condition is defined."""
+def condition(
+    message: str, *, detail: Callable[[Any], str] | None = None
+) -> Callable[[Condition], Condition]:
+    """Attach the user-facing reason to a condition where the condition is defined. `detail`
+    words it for one instance when the fixed message is not enough (which co-units are
+    missing)."""
 
     def mark(func: Condition) -> Condition:
         func.message = message  # type: ignore[attr-defined]
+        func.detail = detail  # type: ignore[attr-defined]
         return func
 
     return mark
 
 
-def condition_message(func: Condition, fallback: str) -> str:
+def condition_message(func: Condition, fallback: str, instance: Any = None) -> str:
+    detail = getattr(func, "detail", None)
+    if detail is not None and instance is not None:
+        return detail(instance) or getattr(func, "message", fallback)
     return getattr(func, "message", fallback)
 
 
@@ -127,7 +135,17 @@ def within_reassignment_window(instance: Any) -> bool:
     return timezone.localdate() <= instance.reassignment_deadline
 
 
-@condition("复函尚未填写完整（正文、答复分类、承办领导、承办人、联系电话均为必填）")
+def _incomplete_draft(instance: Any) -> str:
+    if not instance.is_lead:
+        return "协办意见尚未填写"
+    contact = instance.proposal.session.terms["contact"]  # 承办 (NPC) / 主办 (CPPCC)
+    return f"复函尚未填写完整（正文、答复分类、{contact}领导、{contact}人、联系电话均为必填）"
+
+
+@condition(
+    "复函尚未填写完整（正文、答复分类、承办领导、承办人、联系电话均为必填）",
+    detail=_incomplete_draft,
+)
 def draft_complete(instance: Any) -> bool:
     if instance.is_lead:
         reply = getattr(instance, "reply", None)
@@ -143,15 +161,36 @@ def draft_complete(instance: Any) -> bool:
     return bool(opinion and opinion.body.strip())
 
 
+def pending_co_units(instance: Any) -> list[str]:
+    """Short names of the co-units of a lead unit's item that have not sent their opinion yet
+    (a co-unit is done once it has sent it, or when the item moved to another bureau)."""
+    if not instance.is_lead:
+        return []
+    pending = (
+        instance.proposal.assignments.filter(role=AssignmentRole.CO_UNIT)
+        .exclude(state__in=S.closed())
+        .order_by("bureau__short_name")
+    )
+    return list(pending.values_list("bureau__short_name", flat=True))
+
+
+@condition(
+    "尚有协办单位未送出协办意见，暂不能提交审核",
+    detail=lambda a: (
+        f"尚有协办单位未送出协办意见（{'、'.join(names)}），收齐后才能提交审核"
+        if (names := pending_co_units(a))
+        else ""
+    ),
+)
+def co_unit_opinions_before_submit(instance: Any) -> bool:
+    """The lead unit submits its letter only once every co-unit has sent its opinion (会签)."""
+    return not pending_co_units(instance)
+
+
 @condition("尚有协办单位未送出协办意见，暂不能印发")
 def co_unit_opinions_in(instance: Any) -> bool:
     """A lead unit issues only after every co-unit has sent its opinion (会签)."""
-    if not instance.is_lead:
-        return True
-    pending = instance.proposal.assignments.filter(role=AssignmentRole.CO_UNIT).exclude(
-        state__in=S.closed()
-    )
-    return not pending.exists()
+    return not pending_co_units(instance)
 
 
 @condition("只有主办单位可以执行此操作")
@@ -326,7 +365,7 @@ class AssignmentWorkflow:
         ),
         source=S.DRAFTING,
         target=S.IN_REVIEW,
-        conditions=[proposal_active, draft_complete],
+        conditions=[proposal_active, co_unit_opinions_before_submit, draft_complete],
         permission=bureau_clerk,
     )
     def submit(self, by: Any = None, description: str | None = None) -> None:

@@ -14,11 +14,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from proposals.access import assignment_actions
+from proposals.access import may_preview_draft
 from proposals.access import may_review
 from proposals.access import may_use_system
 from proposals.pages import action_forms
 from proposals.pages import require
 from proposals.pages import visible_or_404
+from proposals.selectors import assignment_attention
 from replies.models import Opinion
 from replies.models import PolicyDocument
 from replies.policies import policy_document_list
@@ -82,5 +84,14 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return render(
         request,
         "replies/review.html",
-        {"a": assignment, "diff": diff, "opinion": opinion, "can": can, "decisions": decisions},
+        {
+            "a": assignment,
+            "diff": diff,
+            "opinion": opinion,
+            "can": can,
+            "decisions": decisions,
+            "preview": assignment.is_lead
+            and may_preview_draft(assignment=assignment, user=request.user).ok,
+            "attention": assignment_attention(assignment=assignment),
+        },
     )

@@ -3,25 +3,107 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q
 from django.db.models import QuerySet
 
+from core.choices import AssignmentRole
+from core.choices import AssignmentState
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.names import person_name
 from proposals.access import may_export_letters
 from proposals.access import may_preview_draft
+from proposals.access import may_read_issued_letters
 from proposals.models import Assignment
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.selectors import assignment_get_visible
 from proposals.selectors import assignment_list_visible
 from replies.models import IssuedLetter
+from replies.models import Opinion
 from replies.models import Reply
 from replies.signing import verify_pdf
+
+
+def reply_default_cc(*, assignment: Assignment) -> list[str]:
+    """The CC list a new letter starts with: the session's (offices, 督查室) and then the item's
+    co-units, which contributed their opinions (会签) and get the answer too."""
+    cc = list(assignment.proposal.session.default_cc)
+    co_units = (
+        assignment.proposal.assignments.filter(role=AssignmentRole.CO_UNIT)
+        .exclude(state=AssignmentState.REASSIGNED)
+        .order_by("pk")
+        .values_list("bureau__short_name", flat=True)
+    )
+    return cc + [name for name in co_units if name not in cc]
+
+
+@dataclass(frozen=True)
+class CoUnitOpinion:
+    """A co-unit of the lead's item, and its opinion once sent (drafts stay with the co-unit)."""
+
+    assignment: Assignment
+    opinion: Opinion | None
+
+    @property
+    def sent(self) -> bool:
+        return self.opinion is not None
+
+
+def co_unit_opinions(*, assignment: Assignment) -> list[CoUnitOpinion]:
+    """The co-units of a lead unit's item with their sent opinions (empty for a co-unit)."""
+    if not assignment.is_lead:
+        return []
+    co_units = (
+        assignment.proposal.assignments.filter(role=AssignmentRole.CO_UNIT)
+        .exclude(state=AssignmentState.REASSIGNED)
+        .select_related("bureau", "opinion")
+        .order_by("pk")
+    )
+    out = []
+    for co in co_units:
+        opinion: Opinion | None = getattr(co, "opinion", None)
+        out.append(CoUnitOpinion(co, opinion if opinion is not None and opinion.sent_at else None))
+    return out
+
+
+def letter_list_visible(*, user: Any) -> QuerySet[IssuedLetter]:
+    """Issued letters this user may read: those of the assignments the user sees, and, for a
+    co-unit's staff, the lead unit's letters on the same items (may_read_issued_letters)."""
+    visible = assignment_list_visible(user=user)
+    co_items = (
+        visible.filter(role=AssignmentRole.CO_UNIT)
+        .exclude(state=AssignmentState.REASSIGNED)
+        .values("proposal_id")
+    )
+    return IssuedLetter.objects.filter(
+        Q(reply__assignment__in=visible.values("pk"))
+        | Q(
+            reply__assignment__proposal_id__in=co_items, reply__assignment__role=AssignmentRole.LEAD
+        )
+    )
+
+
+def letter_list_for_co_unit(*, assignment: Assignment, user: Any) -> list[IssuedLetter]:
+    """On a co-unit's item page: the lead unit's issued letters, when the user may read them."""
+    if assignment.is_lead or assignment.state == AssignmentState.REASSIGNED:
+        return []
+    leads = [
+        lead
+        for lead in assignment.proposal.assignments.filter(role=AssignmentRole.LEAD)
+        .exclude(state=AssignmentState.REASSIGNED)
+        .select_related("proposal__session", "bureau")
+        if may_read_issued_letters(assignment=lead, user=user)
+    ]
+    return list(
+        IssuedLetter.objects.filter(reply__assignment__in=leads)
+        .select_related("reply__assignment__bureau")
+        .order_by("issued_date", "pk")
+    )
 
 
 def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:
@@ -39,20 +121,22 @@ def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:
             leader_name=assignment.leader_name,
             clerk_name=person_name(clerk) if clerk else "",
             phone=assignment.phone,
-            cc_list=list(assignment.proposal.session.default_cc),
+            cc_list=reply_default_cc(assignment=assignment),
         )
     reply.assignment = assignment
     return reply
 
 
 def letter_get_visible(*, user: Any, letter_id: int) -> IssuedLetter:
-    """An issued letter, for whoever may see its assignment (its bureau and every office)."""
-    letter = IssuedLetter.objects.select_related("reply").filter(pk=letter_id).first()
-    if (
-        letter is None
-        or not assignment_list_visible(user=user).filter(pk=letter.reply.assignment_id).exists()
-    ):
+    """An issued letter, for its bureau, every office and the item's co-units."""
+    letter = (
+        IssuedLetter.objects.select_related("reply__assignment__proposal__session")
+        .filter(pk=letter_id)
+        .first()
+    )
+    if letter is None:
         raise AccessDenied("复函不存在或您无权查看")
+    may_read_issued_letters(assignment=letter.reply.assignment, user=user).require()
     return letter
 
 

@@ -33,6 +33,7 @@ from replies.models import IssuedLetter
 from replies.models import Opinion
 from replies.models import Reply
 from replies.models import ReplyVersion
+from replies.selectors import reply_default_cc
 
 
 def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
@@ -46,7 +47,8 @@ def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
 
 
 def reply_get_or_create_draft(*, assignment: Assignment) -> Reply:
-    """The lead unit's draft, created on first use with the contacts and CC list prefilled."""
+    """The lead unit's draft, created on first use with the contacts and CC list prefilled
+    (the session's default CC list and the item's co-units)."""
     reply = Reply.objects.filter(assignment=assignment).first()
     if reply is None:
         clerk = assignment.clerk
@@ -55,7 +57,7 @@ def reply_get_or_create_draft(*, assignment: Assignment) -> Reply:
             leader_name=assignment.leader_name,
             clerk_name=(person_name(clerk) if clerk else ""),
             phone=assignment.phone,
-            cc_list=list(assignment.proposal.session.default_cc),
+            cc_list=reply_default_cc(assignment=assignment),
         )
     return reply
 
@@ -197,7 +199,7 @@ def reply_issue(
             leader_name=reply.leader_name,
             clerk_name=reply.clerk_name,
             phone=reply.phone,
-            cc_list=reply.cc_list or list(assignment.proposal.session.default_cc),
+            cc_list=reply.cc_list or reply_default_cc(assignment=assignment),
             issued_by=actor,
         )
         letter_store_pdf(letter=letter, reply=reply, assignment=assignment)
@@ -250,6 +252,8 @@ def opinion_send(*, assignment_id: int, actor: Any) -> Opinion:
     def stamp(assignment: Assignment) -> None:
         if assignment.is_lead:
             raise ApplicationError("主办单位请使用“印发”")
+        if not Opinion.objects.filter(assignment=assignment).exclude(body="").exists():
+            raise ApplicationError("协办意见尚未填写，不能送出")
         Opinion.objects.filter(assignment=assignment).update(sent_at=timezone.now())
 
     assignment = run_transition(

@@ -19,17 +19,20 @@ from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from proposals.access import may_edit_draft
 from proposals.access import may_record_feedback
+from proposals.access import transition_check
 from proposals.forms import TransitionForm
 from proposals.models import Assignment
 from proposals.pages import require
 from proposals.pages import run_form
 from proposals.pages import visible_or_404
+from proposals.selectors import assignment_attention
 from replies import services
 from replies.forms import FeedbackForm
 from replies.forms import OpinionDraftForm
 from replies.forms import ReplyDraftForm
 from replies.models import Opinion
 from replies.policies import policy_document_list
+from replies.selectors import co_unit_opinions
 
 
 def _draft_form(assignment: Assignment, data: Any = None) -> ReplyDraftForm | OpinionDraftForm:
@@ -105,13 +108,16 @@ def draft_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 def _editor_context(assignment: Assignment, form: Any) -> dict[str, Any]:
     """The editor page: the form, the item's own text and originals (what the clerk answers),
-    and the policy library for citations."""
+    what the clerk must not miss (return comment, 不满意), the co-units' opinions for a lead
+    unit, and the policy library for citations."""
     return {
         "a": assignment,
         "p": assignment.proposal,
         "attachments": list(assignment.proposal.attachments.all()),
         "form": form,
         "policies": policy_document_list(limit=30),
+        "attention": assignment_attention(assignment=assignment),
+        "co_units": co_unit_opinions(assignment=assignment),
     }
 
 
@@ -120,6 +126,7 @@ def _editor_context(assignment: Assignment, form: Any) -> dict[str, Any]:
 def submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """提交审核 (draft_submit keeps the submitted version)."""
     assignment = visible_or_404(request, assignment_id)
+    require(transition_check(assignment=assignment, name="submit", user=request.user))
     step = assignment.step("submit")
     return run_form(
         request,
@@ -138,6 +145,7 @@ def submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
 def issue(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """印发 (a lead unit: number, frozen text, PDF) or 送出协办意见 (a co-unit)."""
     assignment = visible_or_404(request, assignment_id)
+    require(transition_check(assignment=assignment, name="issue", user=request.user))
     step = assignment.step("issue")
     service = services.reply_issue if assignment.is_lead else services.opinion_send
     return run_form(

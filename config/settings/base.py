@@ -283,3 +283,8 @@ FUHAN_SECRETS_DIR = env.path(
 FUHAN_TSA_URL = env("FUHAN_TSA_URL", default="")
 # PEM files of the CAs whose signatures verify_letter reports as trusted.
 FUHAN_SIGNING_TRUST_ROOTS = env.list("FUHAN_SIGNING_TRUST_ROOTS", default=[])
+
+# --- 催办 / 督办 and deadline marks (issue 9, items 4-8) ------------------------------------------
+# Board and list rows are marked yellow when this many working days or fewer are left before
+# the due date (red once overdue).
+FUHAN_DUE_SOON_WORKDAYS = env.int("FUHAN_DUE_SOON_WORKDAYS", default=5)

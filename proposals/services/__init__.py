@@ -25,6 +25,12 @@ from proposals.services.items import proposal_merge
 from proposals.services.items import proposal_register
 from proposals.services.items import proposal_withdraw
 from proposals.services.items import reassignment_window_start
+from proposals.services.supervision import supervision_answer
+from proposals.services.supervision import supervision_close
+from proposals.services.supervision import supervision_open
+from proposals.services.supervision import supervision_urge
+from proposals.services.supervision import supervision_urge_batch
+from proposals.services.transitions import assignment_accept_batch
 from proposals.services.transitions import assignment_reassign
 from proposals.services.transitions import assignment_transition
 from proposals.services.transitions import assignment_update_contacts
@@ -32,6 +38,7 @@ from proposals.services.transitions import assignment_update_contacts
 __all__ = [
     "CONTENT_MAX_LENGTH",
     "Upload",
+    "assignment_accept_batch",
     "assignment_due_dates",
     "assignment_reassign",
     "assignment_transition",
@@ -53,4 +60,9 @@ __all__ = [
     "proposal_register",
     "proposal_withdraw",
     "reassignment_window_start",
+    "supervision_answer",
+    "supervision_close",
+    "supervision_open",
+    "supervision_urge",
+    "supervision_urge_batch",
 ]

@@ -4,6 +4,7 @@ transition's `Step.service` (reassignment here; submit, issue and reopen in repl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils import timezone
 from core.choices import AssignmentState
 from core.choices import AuditVerb
 from core.exceptions import ApplicationError
+from core.exceptions import BatchRefused
 from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals.access import may_update_contacts
@@ -38,6 +40,33 @@ def assignment_transition(
     if not declared.plain:
         raise TransitionError(f"“{declared.label}”须通过专门的办理页面进行")
     return run_transition(assignment_id=assignment_id, name=name, actor=actor, comment=comment)
+
+
+ACCEPT_BATCH_MAX = 200
+
+
+def assignment_accept_batch(*, assignment_ids: Sequence[int], actor: Any) -> list[Assignment]:
+    """批量签收, all or nothing: each item through the `accept` transition's own service, in
+    one transaction. If any is refused (not yours, already accepted, withdrawn …) everything is
+    rolled back, its notices dropped, and BatchRefused says which and why."""
+    ids = list(dict.fromkeys(assignment_ids))
+    if not ids:
+        raise ApplicationError("请至少选择一件事项")
+    if len(ids) > ACCEPT_BATCH_MAX:
+        raise ApplicationError(f"一次最多签收 {ACCEPT_BATCH_MAX} 件事项")
+    with transaction.atomic():
+        done: list[Assignment] = []
+        refused: dict[int, str] = {}
+        for pk in ids:
+            try:  # a refusal rolls back only its own savepoint; the others go on being checked
+                done.append(assignment_transition(assignment_id=pk, name="accept", actor=actor))
+            except ApplicationError as exc:
+                refused[pk] = exc.message
+        if refused:
+            raise BatchRefused(
+                f"{len(refused)} 件事项不能签收，本次未签收任何事项", refused=refused
+            )
+    return done
 
 
 @transaction.atomic

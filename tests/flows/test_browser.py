@@ -140,6 +140,13 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     page.screenshot(path=str(shots / "editor.png"), full_page=True)
     page.click("button[value=back]")
     page.wait_for_selector("text=草稿已保存")
+    # 提交审核 asks for confirmation: unticked, the browser itself refuses to send the form
+    confirm = page.locator("input[name=submit-confirm]")
+    assert (
+        page.locator("label[for=id_submit-confirm]").inner_text().startswith("提交后草稿不能再修改")
+    )
+    assert confirm.evaluate("box => box.validity.valueMissing && !box.form.checkValidity()")
+    confirm.check()
     page.click("button[value=submit]")
     page.wait_for_selector("text=已提交领导审核")
     reply = Reply.objects.get(assignment=a)
@@ -159,7 +166,9 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
 
     # --- the clerk revises and resubmits --------------------------------------------------------
     page = clerk.open(item)
-    assert page.locator("text=请补充中介招商的奖励标准。").count() == 1
+    # the return comment stands on top of the page (and in the history below)
+    assert "请补充中介招商的奖励标准。" in page.locator(".attention").inner_text()
+    assert page.locator("td:text-is('请补充中介招商的奖励标准。')").count() == 1
     open_editor(page)
     body = page.locator("#id_body")
     body.fill(body.input_value().replace("现答复如下", "现依据现行相关政策和我们的调研，答复如下"))
@@ -168,6 +177,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
     page.keyboard.type("\n对于中介引荐的项目，最高奖励200万元。")
     page.click("button[value=back]")
     page.wait_for_selector("text=草稿已保存")
+    page.check("input[name=submit-confirm]")
     page.click("button[value=submit]")
     page.wait_for_selector("text=已提交领导审核")
 
@@ -189,6 +199,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
 
     # --- the bureau issues ----------------------------------------------------------------------
     page = clerk.open(item)
+    page.check("input[name=issue-confirm]")  # 印发 asks for confirmation too
     page.click("text=印发复函（分配文号）")
     page.wait_for_selector("text=复函已印发，文号已分配")
     letter = IssuedLetter.objects.get(reply__assignment=a)

@@ -168,7 +168,8 @@ def test_import_then_draft_review_issue_feedback(
 
     page.click("header nav >> text=看板")
     page.wait_for_selector("h1:has-text('办理看板')")
-    listed = {(r[1], r[2], r[3], r[4]) for r in table_rows(page, "table:not(.matrix)")}
+    # (the office's rows start with the checkbox of the batch 催办)
+    listed = {(r[2], r[3], r[4], r[5]) for r in table_rows(page, "table:not(.matrix)")}
     assert listed == {
         ("第50号 重点", TITLE, "区经信局（主办）", "已交办"),
         ("第51号", "关于优化营商环境服务小微企业的建议", "区商务局（主办）", "已交办"),
@@ -205,6 +206,7 @@ def test_import_then_draft_review_issue_feedback(
     )
     press(page, "button[value=back]")  # 保存并返回, from the keyboard (see press)
     flash(page, "草稿已保存")
+    page.check("input[name=submit-confirm]")  # 提交审核 asks for confirmation
     page.click("button[value=submit]")
     flash(page, "已提交领导审核")
     assert state_shown(page) == "待领导审核"
@@ -227,6 +229,7 @@ def test_import_then_draft_review_issue_feedback(
     edit_with_preview(page, lambda: body.fill(revised))
     press(page, "button[value=back]")
     flash(page, "草稿已保存")
+    page.check("input[name=submit-confirm]")  # 提交审核 asks for confirmation
     page.click("button[value=submit]")
     flash(page, "已提交领导审核")
 
@@ -241,6 +244,7 @@ def test_import_then_draft_review_issue_feedback(
 
     # --- (5) the clerk issues: the number on the page, the stored PDF downloads ----------------
     page = clerk.open(item)
+    page.check("input[name=issue-confirm]")  # 印发 asks for confirmation
     page.click("text=印发复函（分配文号）")
     flash(page, "复函已印发，文号已分配")
     number = f"临经信建复〔{today.year}〕1号"

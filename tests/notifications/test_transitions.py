@@ -297,7 +297,7 @@ def test_broker_down_the_page_still_works_and_the_sweep_sends_it_later(
             caplog.at_level(logging.ERROR, logger="notifications.hooks"),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            response = client.post(url, {"submit-comment": ""})
+            response = client.post(url, {"submit-comment": "", "submit-confirm": "on"})
         elapsed = time.monotonic() - started
         assert response.status_code == 302
         page = client.get(reverse("proposals:assignment", args=[a.pk]))

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from offices.statistics import statistics_by_bureau
 from proposals.models import ContactEvent
+from proposals.models import Supervision
 from replies.models import IssuedLetter
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
@@ -164,3 +165,36 @@ def test_statistics_page_chart_and_export(world, data, client):
     assert jx[1:5] == (4, 1, 3, "75.0%")
     assert rows[-1][0] == "合计"
     assert rows[-1][4] == "66.7%"
+
+
+def test_urges_and_supervisions_counted_per_bureau(world, data, client):
+    def press(assignment, kind, n=1):
+        for _ in range(n):
+            Supervision.objects.create(
+                assignment=assignment,
+                kind=kind,
+                office=world.supervision,
+                comment="请加快",
+                state="open" if kind == "order" else "",
+                reply_by=DUE if kind == "order" else None,
+            )
+
+    a, b = world.bureau, world.other_bureau
+    jx_late = lead(world, a, state="drafting")
+    press(jx_late, "urge", 2)
+    press(jx_late, "order")
+    press(lead(world, a, role="co_unit", state="drafting"), "urge")  # co-unit tasks count too
+    press(lead(world, a, status="withdrawn"), "urge")  # withdrawn: left out like everything
+    press(lead(world, b, state="accepted"), "urge")
+    report = statistics_by_bureau(user=world.npc, session_id=world.npc_session.pk)
+    rows = by_label(report)
+    assert (rows["区经信局"].urged, rows["区经信局"].ordered) == (3, 1)
+    assert (rows["区商务局"].urged, rows["区商务局"].ordered) == (1, 0)
+    assert (report.total.urged, report.total.ordered) == (4, 1)
+    client.force_login(world.npc)
+    url = reverse("office:statistics")
+    response = client.get(url, {"session": world.npc_session.pk, "export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][-2:] == ("催办次数", "督办单数")
+    assert next(r for r in rows if r[0] == "区经信局")[-2:] == (3, 1)
+    assert rows[-1][-2:] == (4, 1)

@@ -420,6 +420,11 @@ class Command(BaseCommand):
             signer_count=3,
         )
         self._to(a, S.IN_REVIEW, body_for(a), "B")
+        ps.supervision_urge(
+            assignment_id=a.pk,
+            actor=self.user[OFFICE_USER[Body.NPC]],
+            comment="徐丽萍代表近日询问办理进度，请抓紧审核签批，按期答复。",
+        )
         # 3. reassignment requested (land supply is the planning bureau's)
         a = self._register(
             npc,
@@ -447,7 +452,7 @@ class Command(BaseCommand):
             signer_count=2,
         )
         # 5. approved, waiting to be issued
-        a = self._register(npc, 21, "关于全面推行绿色制造体系建设的建议", "潘志强", ago(70), "jxj")
+        a = self._register(npc, 21, "关于全面推行绿色制造体系建设的建议", "潘志强", ago(87), "jxj")
         self._to(a, S.APPROVED, body_for(a), "A")
         # 6. another bureau leads, the economy bureau is co-unit and has accepted
         a = self._register(
@@ -475,6 +480,17 @@ class Command(BaseCommand):
             actor=self._clerk(a),
             requested_due_date=a.due_date + dt.timedelta(days=45),
             reason="涉及行业协会职能调整，需待区委区政府研究后答复。",
+        )
+        # ...and the supervision office presses it: a 催办, then a 督办单 awaiting the answer
+        duchashi = self.user["duchashi"]
+        ps.supervision_urge(
+            assignment_id=a.pk, actor=duchashi, comment="该提案已超过办理期限，请尽快答复。"
+        )
+        ps.supervision_open(
+            assignment_id=a.pk,
+            actor=duchashi,
+            comment="请书面说明逾期原因、目前进展和预计答复时间。",
+            reply_by=calendar.add_workdays(today, 5),
         )
         # 9. done and satisfied
         a = self._register(
