@@ -19,6 +19,7 @@ from notifications.delivery import DeliveryStats
 from notifications.delivery import reminder_deliver
 from notifications.models import Notification
 from notifications.models import Reminder
+from notifications.planning import CATCH_UP
 from notifications.planning import reminder_plan_deadlines
 from notifications.planning import reminder_plan_missed_transitions
 from notifications.planning import transition_kind
@@ -31,6 +32,7 @@ __all__ = [
     "SweepResult",
     "notification_mark_all_read",
     "notification_mark_read",
+    "notifications_purge",
     "reminder_deliver",
     "reminder_deliver_batch",
     "reminder_queue_pending",
@@ -193,3 +195,41 @@ def notification_mark_all_read(*, user: Any) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    reminders: int
+    notifications: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"reminders": self.reminders, "notifications": self.notifications}
+
+
+def notifications_purge(*, now: dt.datetime | None = None) -> PurgeResult:
+    """Delete in-app notifications and reminder records older than
+    FUHAN_NOTIFICATION_RETENTION_DAYS (beat task, nightly). Kept whatever their age: reminders
+    not sent yet (they still have to go out), and the 满意度未登记 reminder of a letter whose
+    satisfaction is still missing (the sweep would otherwise plan it again and send it twice).
+    The retention is never shorter than the sweep's catch-up window for missed transition
+    notices, for the same reason."""
+    now = now or timezone.now()
+    retention = max(
+        dt.timedelta(days=settings.FUHAN_NOTIFICATION_RETENTION_DAYS), CATCH_UP + dt.timedelta(1)
+    )
+    cutoff = now - retention
+    with transaction.atomic():
+        notifications, _ = Notification.objects.filter(created_at__lt=cutoff).delete()
+        old = (
+            Reminder.objects.filter(created_at__lt=cutoff)
+            .filter(Q(sent_at__isnull=False) | ~Q(skip_reason=""))
+            .exclude(kind=Reminder.Kind.FEEDBACK_MISSING, assignment__reply__satisfaction="")
+        )
+        # their notifications go with them (CASCADE)
+        _, deleted = old.delete()
+    result = PurgeResult(
+        reminders=deleted.get("notifications.Reminder", 0),
+        notifications=notifications + deleted.get("notifications.Notification", 0),
+    )
+    logger.info("清理过期提醒 %s 条、站内通知 %s 条", result.reminders, result.notifications)
+    return result
