@@ -129,11 +129,11 @@ def check_request(request: HttpRequest) -> None:
     for key, values in request.GET.lists():
         check_key(key, where="查询参数")
         for value in values:
+            if key in PAGE_PARAMETERS:
+                check_page(value)
             check_value(
                 value, where="查询参数", name=key, max_chars=settings.FUHAN_INPUT_MAX_QUERY_CHARS
             )
-            if key in PAGE_PARAMETERS:
-                check_page(value)
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     content_type = request.content_type or ""

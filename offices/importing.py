@@ -296,6 +296,12 @@ class _XmlScan:
         self.tags: list[str] = []
         self.text = 0
         self.max_text = settings.IMPORT_MAX_CELL_CHARS
+        self.max_columns = settings.IMPORT_MAX_COLUMNS
+        # where the cells are (a sheet): the current row and column, and the first value found
+        # beyond IMPORT_MAX_COLUMNS (only an error if this member is the sheet imported)
+        self.row = 0
+        self.column = 0
+        self.beyond: tuple[int, int] | None = None
 
     def _doctype(self, *args: Any) -> None:
         raise _Hostile("含有 DOCTYPE 声明（可能是恶意构造的文件）")
@@ -322,6 +328,11 @@ class _XmlScan:
         self.children.append(0)
         self.tags.append(local)
         self.text = 0
+        if local == "row":
+            self.row = _int_attr(attrs.get("r"), self.row + 1)
+            self.column = 0
+        elif local == "c":
+            self.column = _column_of(attrs.get("r"), self.column + 1)
 
     def _end(self, tag: str) -> None:
         self.children.pop()
@@ -332,6 +343,13 @@ class _XmlScan:
         self.text += len(data)
         if self.text > self.max_text:
             raise _Hostile(f"有单元格的内容超过 {self.max_text} 个字符")
+        if (
+            self.beyond is None
+            and self.column > self.max_columns
+            and self.tags[-1] in ("v", "t")
+            and data.strip()
+        ):
+            self.beyond = (self.row, self.column)
 
     def run(self, stream: Any) -> None:
         for chunk in iter(lambda: stream.read(SCAN_CHUNK), b""):
@@ -339,17 +357,39 @@ class _XmlScan:
         self.parser.Parse(b"", True)
 
 
-def _scan_xml(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+def _int_attr(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 10 else default
+
+
+def _column_of(reference: str | None, default: int) -> int:
+    """The column of a cell reference ("AB12" -> 28); the next column when there is none."""
+    letters = "".join(ch for ch in (reference or "") if "A" <= ch <= "Z")[:4]
+    if not letters:
+        return default
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _scan_xml(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, tuple[int, int]]:
+    """Scan every XML member; returns, per member, the first (row, column) holding a value
+    beyond IMPORT_MAX_COLUMNS."""
+    beyond: dict[str, tuple[int, int]] = {}
     for info in infos:
         if not XML_MEMBER.fullmatch(info.filename):
             continue
         try:
             with archive.open(info) as stream:
-                _XmlScan(info.filename).run(stream)
+                scan = _XmlScan(info.filename)
+                scan.run(stream)
+                if scan.beyond:
+                    beyond[info.filename] = scan.beyond
         except _Hostile as exc:
             raise ApplicationError(f"文件中的“{info.filename[:60]}”{exc}，拒绝读取") from exc
         except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ApplicationError("文件不是有效的 .xlsx 文件（内部 XML 或压缩数据损坏）") from exc
+    return beyond
 
 
 def _open_sheet(*, data: bytes, filename: str) -> Any:
@@ -367,7 +407,7 @@ def _open_sheet(*, data: bytes, filename: str) -> Any:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise ApplicationError("文件不是有效的 .xlsx 文件，无法读取") from exc
-    _scan_xml(archive, _check_members(archive))
+    beyond = _scan_xml(archive, _check_members(archive))
 
     from openpyxl import load_workbook
 
@@ -378,6 +418,11 @@ def _open_sheet(*, data: bytes, filename: str) -> Any:
     if not workbook.worksheets:
         raise ApplicationError("文件中没有工作表")
     sheet = workbook.worksheets[0]
+    wide = beyond.get(str(getattr(sheet, "_worksheet_path", "")).lstrip("/"))
+    if wide:
+        raise ApplicationError(
+            f"第{wide[0]}行第{wide[1]}列有内容：交办清单最多 {settings.IMPORT_MAX_COLUMNS} 列"
+        )
     # The declared <dimension ref="A1:XFD10001"> is a claim, not a fact: with it openpyxl would
     # pad every row to 16,384 cells and read past the real data or stop before it.
     sheet.reset_dimensions()
