@@ -146,7 +146,7 @@ MIDDLEWARE = [
 # STATIC
 # ------------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 # Page styles and scripts of the whole site (templates carry no <style> or style=""); app
 # assets such as replies/static/replies/editor.js are found in each app.
 STATICFILES_DIRS = [BASE_DIR / "static"]
