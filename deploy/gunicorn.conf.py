@@ -33,6 +33,7 @@ logconfig_dict = {
             "formatter": "json",
         }
     },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},

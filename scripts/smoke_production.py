@@ -280,7 +280,8 @@ def run(args: argparse.Namespace, procs: Processes, work: Path) -> None:
         DJANGO_MEDIA_ROOT=str(work / "media"),
         DJANGO_STATIC_ROOT=str(work / "static"),
         FUHAN_IMPORT_STAGING_DIR=str(work / "imports"),
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        # the notices are checked in the app (the notifications page); no mail server here
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         GUNICORN_BIND=f"127.0.0.1:{web_port}",
         GUNICORN_WORKERS="2",
         PYTHONUNBUFFERED="1",
