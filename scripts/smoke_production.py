@@ -411,8 +411,9 @@ def smoke(procs: Processes, env: dict[str, str], work: Path, redis_port: int, we
     fields.update(body="您的建议收悉。\n一、关于冒烟测试\n生产环境运行正常。", answer_class="A")
     status, _, page = clerk.post(f"/replies/{assignment}/draft/", fields)
     assert status == 302, (status, page[:800])
-    status, _, _ = clerk.post(f"/replies/{assignment}/submit/", {"submit-comment": ""})
-    assert status == 302, status
+    status, _, page = clerk.post(f"/replies/{assignment}/submit/", {"submit-comment": ""})
+    reason = re.findall(r'class="(?:error|error-reason)[^"]*">([^<]+)<', page.decode())
+    assert status == 302, (status, reason)
 
     def notice_seen(browser: Browser, text: str) -> int:
         _, _, page = browser.get("/notifications/")
