@@ -119,6 +119,8 @@ AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# axes' and knox's admin pages speak English: failed logins are in the logs, tokens on /account/
+AXES_ENABLE_ADMIN = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "proposals:inbox"
 LOGOUT_REDIRECT_URL = "login"
