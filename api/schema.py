@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
 
@@ -27,3 +28,19 @@ class AutoSchema(BaseAutoSchema):
             words = re.sub(r"(?<!^)(?=[A-Z])", "_", view[:-3]).lower()
             return f"{words}_{self.method.lower()}"
         return super().get_operation_id()
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """The knox token authentication with Chinese refusals (core/tokens.py) in the schema."""
+
+    target_class = "core.tokens.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Token <令牌>：由 POST /api/auth/token/ 获取，到期自动失效，"
+            "退出登录或修改密码时注销",
+        }

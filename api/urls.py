@@ -9,6 +9,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.api_docs, name="docs"),
     path("auth/token/", views.TokenObtainApi.as_view(), name="token"),
+    path("auth/logout/", views.TokenRevokeApi.as_view(), name="token_revoke"),
     path("proposals/", views.ProposalListApi.as_view(), name="proposal_list"),
     path("proposals/<int:proposal_id>/", views.ProposalDetailApi.as_view(), name="proposal"),
     path("assignments/", views.AssignmentListApi.as_view(), name="assignment_list"),

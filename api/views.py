@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -20,7 +21,6 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -33,11 +33,7 @@ from api.filters import ProposalFilter
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.names import person_name
-from core.security import blocked_message
-from core.security import client_ip
-from core.security import login_is_blocked
-from core.security import login_record_failure
-from core.security import login_reset_failures
+from core.tokens import api_token_create
 from proposals import selectors
 from proposals import services as ps
 from proposals.access import assignment_actions
@@ -403,7 +399,8 @@ class LetterPdfApi(APIView):
 
 
 class TokenObtainApi(APIView):
-    """用用户名和密码换取 API 令牌（Authorization: Token <key>）；失败次数过多时暂时拒绝。"""
+    """用用户名和密码换取 API 令牌（Authorization: Token <key>）。令牌到期自动失效，退出登录或修改
+    密码时注销；失败次数过多时暂时拒绝（429，与网页登录同一规则）。"""
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
@@ -414,29 +411,43 @@ class TokenObtainApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
+        expiry = serializers.DateTimeField()
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        username = serializer.validated_data["username"]
-        ip = client_ip(request)
-        if login_is_blocked(username=username, ip=ip):
-            return Response({"detail": blocked_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        # django-axes checks and counts inside authenticate() (core/security.py); a lockout
+        # becomes a 429 in its middleware
         user = authenticate(
-            request._request, username=username, password=serializer.validated_data["password"]
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
-            login_record_failure(username=username, ip=ip)
             return Response({"detail": "用户名或密码不正确"}, status=status.HTTP_400_BAD_REQUEST)
-        login_reset_failures(username=username, ip=ip)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(self.OutputSerializer({"token": token.key}).data)
+        token, text = api_token_create(user=user)
+        return Response(self.OutputSerializer({"token": text, "expiry": token.expiry}).data)
+
+
+class TokenRevokeApi(APIView):
+    """注销本次请求所用的 API 令牌（其他令牌在“账号安全”页面注销）。"""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        token = request.auth
+        if token is None or not hasattr(token, "delete"):
+            return Response(
+                {"detail": "本次请求没有使用 API 令牌"}, status=status.HTTP_400_BAD_REQUEST
+            )
+        token.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- documentation ------------------------------------------------------------------------
 
 
+@login_required
 def api_docs(request: Any) -> Any:
     """A self-contained page listing the OpenAPI schema (no CDN assets: the site runs offline)."""
     schema = SchemaGenerator(patterns=None).get_schema(request=None, public=True)

@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include
 from django.urls import path
 
-from core.security import ThrottledLoginView
+from config.health import HealthView
+from core import account_views
+from core.security import LoginView
+from core.security import LogoutView
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("account/", account_views.account, name="account"),
+    path("healthz", HealthView.as_view(), name="healthz"),
     path("replies/", include("replies.urls")),
     path("office/", include("offices.urls")),
     path("api/", include("api.urls")),

@@ -55,3 +55,16 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
+
+
+def _without_english_third_party_admin() -> None:
+    """knox registers its token model in the admin with English labels; tokens are listed and
+    revoked by their owners on /account/ (core/account_views.py)."""
+    from django.contrib import admin as django_admin
+    from knox.models import AuthToken
+
+    if django_admin.site.is_registered(AuthToken):
+        django_admin.site.unregister(AuthToken)
+
+
+_without_english_third_party_admin()

@@ -13,6 +13,7 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
+from django_guid import get_guid
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without the request: no context processors, so no database, no session (either
     may be what failed). The reference (the proxy's request id, or a new one) goes to the log
     next to the traceback Django logs, so that a user's report can be matched with it."""
+    # the request id of this request (django-guid: the proxy's X-Request-ID, or a new one),
+    # which is on every log line of the request and in the response's X-Request-ID header
+    current = get_guid() or ""
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-    reference = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex[:12]
+    if REQUEST_ID.fullmatch(current):
+        reference = current
+    elif REQUEST_ID.fullmatch(incoming):
+        reference = incoming
+    else:
+        reference = uuid.uuid4().hex
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
     logger.error("服务器内部错误，参考编号 %s：%s %s", reference, request.method, request.path)
     try:

@@ -20,6 +20,7 @@ from notifications.delivery import DeliveryStats
 from notifications.delivery import reminder_deliver
 from notifications.models import Notification
 from notifications.models import Reminder
+from notifications.planning import CATCH_UP
 from notifications.planning import reminder_plan_deadlines
 from notifications.planning import reminder_plan_missed_supervisions
 from notifications.planning import reminder_plan_missed_transitions
@@ -34,6 +35,7 @@ __all__ = [
     "notice_send",
     "notification_mark_all_read",
     "notification_mark_read",
+    "notifications_purge",
     "reminder_deliver",
     "reminder_deliver_batch",
     "reminder_queue_pending",
@@ -42,8 +44,10 @@ __all__ = [
 ]
 
 
-# The delivery task, looked up by name: the tasks call these services, so importing them here
-# would make a cycle (notifications/tasks.py defines it).
+# The delivery task, published by name (send_task): the tasks call these services, so importing
+# them here would make a cycle, and a process that only sweeps (the management command, beat's
+# worker) need not have loaded notifications/tasks.py. tests/notifications/test_delivery.py
+# checks that the name is the registered task's.
 DELIVER_BATCH_TASK = "notifications.tasks.reminders_deliver_batch"
 
 # A pending reminder queued this long ago whose task has not sent it (broker down, task lost,
@@ -115,7 +119,6 @@ def reminder_queue_pending(
     sweep waits for the marking rows and then leaves them alone. If the broker refuses a batch,
     that batch and the rest are unmarked for the next sweep. Returns (queued, batches,
     not_queued)."""
-    deliver_batch_task = current_app.tasks[DELIVER_BATCH_TASK]
     batch_size = batch_size or settings.FUHAN_REMINDER_BATCH_SIZE
     with transaction.atomic():
         Reminder.objects.filter(sent_at__isnull=True).filter(
@@ -130,7 +133,7 @@ def reminder_queue_pending(
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
         try:
-            deliver_batch_task.apply_async(kwargs={"reminder_ids": batch})
+            current_app.send_task(DELIVER_BATCH_TASK, kwargs={"reminder_ids": batch})
         except Exception:
             logger.exception(
                 "提醒发送任务入队失败（%s 条），将由下一次定时扫描重新排队", len(ids) - queued
@@ -225,3 +228,41 @@ def notification_mark_all_read(*, user: Any) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    reminders: int
+    notifications: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"reminders": self.reminders, "notifications": self.notifications}
+
+
+def notifications_purge(*, now: dt.datetime | None = None) -> PurgeResult:
+    """Delete in-app notifications and reminder records older than
+    FUHAN_NOTIFICATION_RETENTION_DAYS (beat task, nightly). Kept whatever their age: reminders
+    not sent yet (they still have to go out), and the 满意度未登记 reminder of a letter whose
+    satisfaction is still missing (the sweep would otherwise plan it again and send it twice).
+    The retention is never shorter than the sweep's catch-up window for missed transition
+    notices, for the same reason."""
+    now = now or timezone.now()
+    retention = max(
+        dt.timedelta(days=settings.FUHAN_NOTIFICATION_RETENTION_DAYS), CATCH_UP + dt.timedelta(1)
+    )
+    cutoff = now - retention
+    with transaction.atomic():
+        notifications, _ = Notification.objects.filter(created_at__lt=cutoff).delete()
+        old = (
+            Reminder.objects.filter(created_at__lt=cutoff)
+            .filter(Q(sent_at__isnull=False) | ~Q(skip_reason=""))
+            .exclude(kind=Reminder.Kind.FEEDBACK_MISSING, assignment__reply__satisfaction="")
+        )
+        # their notifications go with them (CASCADE)
+        _, deleted = old.delete()
+    result = PurgeResult(
+        reminders=deleted.get("notifications.Reminder", 0),
+        notifications=notifications + deleted.get("notifications.Notification", 0),
+    )
+    logger.info("清理过期提醒 %s 条、站内通知 %s 条", result.reminders, result.notifications)
+    return result

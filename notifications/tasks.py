@@ -40,7 +40,9 @@ def reminders_deliver_batch(self: Any, reminder_ids: list[int]) -> dict[str, int
 
     stats = reminder_deliver_batch(reminder_ids=reminder_ids)
     if stats.failed:
-        raise self.retry(exc=stats.errors[0], countdown=min(30 * 2**self.request.retries, 900))
+        # at most 5 minutes: a retry waits in the worker's hands (unacknowledged), and must be
+        # done before the broker's visibility timeout (10 minutes) hands it to another worker
+        raise self.retry(exc=stats.errors[0], countdown=min(30 * 2**self.request.retries, 300))
     return stats.as_dict()
 
 
@@ -50,7 +52,7 @@ def reminders_deliver_batch(self: Any, reminder_ids: list[int]) -> dict[str, int
     reject_on_worker_lost=True,
     autoretry_for=MAIL_ERRORS,
     retry_backoff=30,
-    retry_backoff_max=900,
+    retry_backoff_max=300,
     retry_jitter=True,
     max_retries=6,
 )
@@ -66,7 +68,7 @@ def transition_notify(self: Any, assignment_id: int, transition: str, statelog_i
     reject_on_worker_lost=True,
     autoretry_for=MAIL_ERRORS,
     retry_backoff=30,
-    retry_backoff_max=900,
+    retry_backoff_max=300,  # below the visibility timeout, as the others
     retry_jitter=True,
     max_retries=6,
 )
@@ -75,3 +77,11 @@ def notice_send(self: Any, assignment_id: int, kind: str, key: str) -> int:
     from notifications.services import notice_send as send
 
     return send(assignment_id=assignment_id, kind=kind, key=key).sent
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notifications_purge() -> dict[str, int]:
+    """Run by beat nightly (CELERY_BEAT_SCHEDULE): FUHAN_NOTIFICATION_RETENTION_DAYS."""
+    from notifications.services import notifications_purge as purge
+
+    return purge().as_dict()

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from xml.parsers import expat
 
 from django.conf import settings
 from django.db import transaction
@@ -245,9 +246,181 @@ def _units(value: Any, *, bureaus: dict[str, Bureau], required: bool) -> list[Bu
 
 
 # --- the file ------------------------------------------------------------------------------------
+# A hostile workbook within the upload limit must cost little memory and time: the zip members
+# are checked from their ZipInfo before anything is decompressed, every XML member is scanned
+# by a streaming expat pass (no DOCTYPE or entities, no run of text longer than a cell may be,
+# no row with more cells than Excel allows, no sheet with more rows than MAX_SHEET_ROWS) before
+# openpyxl parses it, and openpyxl then reads the sheet read-only and streaming, ignoring the
+# declared <dimension> and only IMPORT_MAX_COLUMNS + 1 columns wide.
+
+EXCEL_MAX_COLUMNS = 16_384  # XFD
+# <row> elements of one sheet, empty ones included (a sheet formatted down to row 65,536 is
+# still accepted; each row element is parsed, so this bounds the time).
+MAX_SHEET_ROWS = 100_000
+# entries of the shared string table (openpyxl keeps them all): far above rows x columns
+MAX_SHARED_STRINGS = 200_000
+MAX_XML_DEPTH = 64
+# Members that may be large: worksheets and the shared string table. Every other part of a
+# workbook (styles, workbook, relationships, themes) is small; a large one is refused.
+LARGE_MEMBER = re.compile(r"xl/(worksheets/[^/]+|sharedStrings)\.xml", re.IGNORECASE)
+SMALL_MEMBER_BYTES = 2 * 1024 * 1024
+XML_MEMBER = re.compile(r".*\.(xml|rels|vml)$", re.IGNORECASE)
+SCAN_CHUNK = 64 * 1024
+MB = 1024 * 1024
+
+
+class _Hostile(Exception):  # noqa: N818 (the Chinese reason a member is refused)
+    pass
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f} MB"
+
+
+def _check_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Caps from the central directory, before anything is decompressed. The declared size is
+    an upper bound: zipfile never yields more than ZipInfo.file_size bytes of a member."""
+    infos = archive.infolist()
+    if len(infos) > settings.IMPORT_MAX_MEMBERS:
+        raise ApplicationError(
+            f"文件结构异常：包含 {len(infos)} 个部件，超过 {settings.IMPORT_MAX_MEMBERS} 个的上限"
+        )
+    total = 0
+    for info in infos:
+        cap = (
+            settings.IMPORT_MAX_MEMBER_BYTES
+            if LARGE_MEMBER.fullmatch(info.filename)
+            else SMALL_MEMBER_BYTES
+        )
+        if info.file_size > cap:
+            raise ApplicationError(
+                f"文件中的部件“{info.filename[:60]}”解压后有 {_mb(info.file_size)}，"
+                f"超过 {_mb(cap)} 的上限（可能是恶意构造的压缩文件），拒绝读取"
+            )
+        total += info.file_size
+    if total > settings.IMPORT_MAX_UNCOMPRESSED_BYTES:
+        raise ApplicationError(
+            f"文件解压后共有 {_mb(total)}，"
+            f"超过 {_mb(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)} 的上限，拒绝读取"
+        )
+    return infos
+
+
+class _XmlScan:
+    """One streaming pass of expat over a member, keeping only counters."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+        self.parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.EntityDeclHandler = self._entity
+        self.parser.ExternalEntityRefHandler = self._external
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+        self.children: list[int] = []
+        self.tags: list[str] = []
+        self.text = 0
+        self.max_text = settings.IMPORT_MAX_CELL_CHARS
+        self.max_columns = settings.IMPORT_MAX_COLUMNS
+        # where the cells are (a sheet): the current row and column, and the first value found
+        # beyond IMPORT_MAX_COLUMNS (only an error if this member is the sheet imported)
+        self.row = 0
+        self.column = 0
+        self.beyond: tuple[int, int] | None = None
+
+    def _doctype(self, *args: Any) -> None:
+        raise _Hostile("含有 DOCTYPE 声明（可能是恶意构造的文件）")
+
+    def _entity(self, *args: Any) -> None:
+        raise _Hostile("含有实体声明（可能是“十亿笑声”之类的恶意文件）")
+
+    def _external(self, *args: Any) -> int:
+        raise _Hostile("引用了外部实体")
+
+    def _start(self, tag: str, attrs: Any) -> None:
+        local = tag.rsplit(" ", 1)[-1]
+        if self.children:
+            self.children[-1] += 1
+            count, parent = self.children[-1], self.tags[-1]
+            if parent == "row" and count > EXCEL_MAX_COLUMNS:
+                raise _Hostile(f"有一行超过 {EXCEL_MAX_COLUMNS} 个单元格（Excel 的上限）")
+            if parent == "sheetData" and count > MAX_SHEET_ROWS:
+                raise _Hostile(f"工作表超过 {MAX_SHEET_ROWS} 行（含空行），请删除多余的行后另存")
+            if parent == "sst" and count > MAX_SHARED_STRINGS:
+                raise _Hostile(f"共享字符串超过 {MAX_SHARED_STRINGS} 个")
+        if len(self.tags) >= MAX_XML_DEPTH:
+            raise _Hostile(f"XML 嵌套超过 {MAX_XML_DEPTH} 层")
+        self.children.append(0)
+        self.tags.append(local)
+        self.text = 0
+        if local == "row":
+            self.row = _int_attr(attrs.get("r"), self.row + 1)
+            self.column = 0
+        elif local == "c":
+            self.column = _column_of(attrs.get("r"), self.column + 1)
+
+    def _end(self, tag: str) -> None:
+        self.children.pop()
+        self.tags.pop()
+        self.text = 0
+
+    def _text(self, data: str) -> None:
+        self.text += len(data)
+        if self.text > self.max_text:
+            raise _Hostile(f"有单元格的内容超过 {self.max_text} 个字符")
+        if (
+            self.beyond is None
+            and self.column > self.max_columns
+            and self.tags[-1] in ("v", "t")
+            and data.strip()
+        ):
+            self.beyond = (self.row, self.column)
+
+    def run(self, stream: Any) -> None:
+        for chunk in iter(lambda: stream.read(SCAN_CHUNK), b""):
+            self.parser.Parse(chunk, False)
+        self.parser.Parse(b"", True)
+
+
+def _int_attr(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 10 else default
+
+
+def _column_of(reference: str | None, default: int) -> int:
+    """The column of a cell reference ("AB12" -> 28); the next column when there is none."""
+    letters = "".join(ch for ch in (reference or "") if "A" <= ch <= "Z")[:4]
+    if not letters:
+        return default
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _scan_xml(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, tuple[int, int]]:
+    """Scan every XML member; returns, per member, the first (row, column) holding a value
+    beyond IMPORT_MAX_COLUMNS."""
+    beyond: dict[str, tuple[int, int]] = {}
+    for info in infos:
+        if not XML_MEMBER.fullmatch(info.filename):
+            continue
+        try:
+            with archive.open(info) as stream:
+                scan = _XmlScan(info.filename)
+                scan.run(stream)
+                if scan.beyond:
+                    beyond[info.filename] = scan.beyond
+        except _Hostile as exc:
+            raise ApplicationError(f"文件中的“{info.filename[:60]}”{exc}，拒绝读取") from exc
+        except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise ApplicationError("文件不是有效的 .xlsx 文件（内部 XML 或压缩数据损坏）") from exc
+    return beyond
 
 
 def _open_sheet(*, data: bytes, filename: str) -> Any:
+    """The first worksheet, opened read-only and streaming, after the checks above."""
     if not filename.lower().endswith(".xlsx"):
         raise ApplicationError("只接受 Excel .xlsx 文件（请在 Excel 中“另存为” .xlsx）")
     limit = settings.UPLOAD_MAX_BYTES
@@ -257,20 +430,65 @@ def _open_sheet(*, data: bytes, filename: str) -> Any:
         )
     if not data.startswith(b"PK\x03\x04"):
         raise ApplicationError("文件不是有效的 .xlsx 文件")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ApplicationError("文件不是有效的 .xlsx 文件，无法读取") from exc
+    beyond = _scan_xml(archive, _check_members(archive))
+
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # whatever a malformed workbook makes openpyxl raise
         raise ApplicationError("文件不是有效的 .xlsx 文件，无法读取") from exc
     if not workbook.worksheets:
         raise ApplicationError("文件中没有工作表")
-    return workbook.worksheets[0]
+    sheet = workbook.worksheets[0]
+    wide = beyond.get(str(getattr(sheet, "_worksheet_path", "")).lstrip("/"))
+    if wide:
+        raise ApplicationError(
+            f"第{wide[0]}行第{wide[1]}列有内容：交办清单最多 {settings.IMPORT_MAX_COLUMNS} 列"
+        )
+    # The declared <dimension ref="A1:XFD10001"> is a claim, not a fact: with it openpyxl would
+    # pad every row to 16,384 cells and read past the real data or stop before it.
+    sheet.reset_dimensions()
+    return sheet
 
 
 def _rows(sheet: Any) -> Iterable[tuple[int, tuple[Any, ...]]]:
-    for index, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield index, tuple(values)
+    """(Excel row number, the first IMPORT_MAX_COLUMNS values) of each row, streaming. Stops
+    with an ApplicationError at the first row beyond IMPORT_MAX_ROWS data rows (the header row
+    and empty rows do not count), at a value in a column beyond IMPORT_MAX_COLUMNS, or at a cell
+    longer than IMPORT_MAX_CELL_CHARS."""
+    max_columns = settings.IMPORT_MAX_COLUMNS
+    max_rows = settings.IMPORT_MAX_ROWS
+    max_chars = settings.IMPORT_MAX_CELL_CHARS
+    filled = 0
+    try:
+        for index, values in enumerate(
+            sheet.iter_rows(max_col=max_columns + 1, values_only=True), start=1
+        ):
+            if values[max_columns] not in (None, ""):
+                raise ApplicationError(
+                    f"第{index}行第{max_columns + 1}列有内容：交办清单最多 {max_columns} 列"
+                )
+            values = values[:max_columns]
+            for column, value in enumerate(values, start=1):
+                if isinstance(value, str) and len(value) > max_chars:
+                    raise ApplicationError(
+                        f"第{index}行第{column}列的内容有 {len(value)} 个字符，"
+                        f"超过 {max_chars} 个的上限"
+                    )
+            if any(v not in (None, "") for v in values):
+                filled += 1
+                if filled > max_rows + 1:  # the header row and max_rows data rows
+                    raise ApplicationError(f"行数过多：一次最多导入 {max_rows} 行，请分批导入")
+            yield index, tuple(values)
+    except ApplicationError:
+        raise
+    except Exception as exc:  # a malformed sheet part discovered while streaming
+        raise ApplicationError("工作表内容损坏，无法读取") from exc
 
 
 def _existing_matches(*, item: ImportRow, proposal: Proposal) -> list[str]:
@@ -340,7 +558,11 @@ def proposal_import_preview(*, data: bytes, filename: str, actor: Any) -> Import
         return preview
 
     rows = iter(_rows(sheet))
-    header_row = next(rows, None)
+    try:
+        header_row = next(rows, None)
+    except ApplicationError as exc:  # the bounds of _rows
+        preview.errors.append(RowError(0, FILE, exc.message))
+        return preview
     if header_row is None:
         preview.errors.append(RowError(0, FILE, "文件是空的，第1行应为表头"))
         return preview
@@ -354,12 +576,10 @@ def proposal_import_preview(*, data: bytes, filename: str, actor: Any) -> Import
             )
         return preview
 
-    data_rows = [(n, values) for n, values in rows if any(_text(v) for v in values)]
-    max_rows = settings.IMPORT_MAX_ROWS
-    if len(data_rows) > max_rows:
-        preview.errors.append(
-            RowError(0, FILE, f"行数过多（{len(data_rows)} 行），一次最多导入 {max_rows} 行")
-        )
+    try:  # _rows stops at the first row beyond IMPORT_MAX_ROWS, and at the other bounds
+        data_rows = [(n, values) for n, values in rows if any(_text(v) for v in values)]
+    except ApplicationError as exc:
+        preview.errors.append(RowError(0, FILE, exc.message))
         return preview
     if not data_rows:
         preview.errors.append(RowError(0, FILE, "文件中没有数据行"))

@@ -4,7 +4,6 @@ write."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +33,9 @@ from offices.contacts import assignment_record_contact
 from offices.forms import ContactForm
 from offices.forms import ImportCommitForm
 from offices.forms import ImportUploadForm
+from offices.staging import staging_discard
+from offices.staging import staging_read
+from offices.staging import staging_store
 from offices.xlsx import xlsx_response
 from proposals.access import may_import
 from proposals.access import may_record_contact
@@ -142,12 +144,6 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
     return render(request, "office/statistics.html", context)
 
 
-def _staging_dir() -> Path:
-    path = Path(settings.IMPORT_STAGING_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
     """Upload → preview (every problem with its row and column; nothing written) → confirm."""
@@ -155,16 +151,14 @@ def import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"headers": importing.HEADERS, "upload_form": ImportUploadForm()}
     if request.method == "POST" and request.POST.get("step") == "commit":
         commit = ImportCommitForm(request.POST)
-        staged = (
-            _staging_dir() / f"{commit.cleaned_data['sha256']}.xlsx" if commit.is_valid() else None
-        )
-        if staged is None or not staged.exists():
+        data = staging_read(sha256=commit.cleaned_data["sha256"]) if commit.is_valid() else None
+        if data is None:
             messages.error(request, "预览已过期，请重新上传交办清单")
             return redirect("office:import")
         filename = commit.cleaned_data["filename"]
         try:
             result = importing.proposal_import_commit(
-                data=staged.read_bytes(), filename=filename, actor=request.user
+                data=data, filename=filename, actor=request.user
             )
         except AccessDenied as exc:
             raise PermissionDenied(exc.message) from exc
@@ -172,7 +166,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             context["errors"] = exc.extra.get("errors", [])
             return render(request, "office/import.html", context, status=400)
-        staged.unlink(missing_ok=True)
+        staging_discard(sha256=commit.cleaned_data["sha256"])
         messages.success(
             request, f"导入完成：新增 {len(result.created)} 件，已存在跳过 {result.skipped} 件"
         )
@@ -188,7 +182,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             data=data, filename=upload.name, actor=request.user
         )
         if preview.ok and preview.new_rows:
-            (_staging_dir() / f"{preview.sha256}.xlsx").write_bytes(data)
+            staging_store(sha256=preview.sha256, data=data)
         context["preview"] = preview
         context["commit_form"] = ImportCommitForm(
             initial={"sha256": preview.sha256, "filename": preview.filename}

@@ -5,10 +5,12 @@ its own key and in-memory services, `production` reads everything from the envir
 refuses to start without it. Nothing here touches the disk: folders under var/ are made by
 whatever needs them (scripts/dev.sh; the Celery hooks in config/celery_app.py)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Everything the embedded default writes (SQLite, filesystem broker, fonts, media, imports).
@@ -38,8 +40,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES
 # ------------------------------------------------------------------------------------------------
-# The login failure counter lives in the cache: set DJANGO_CACHE_URL=redis://... when several
-# processes serve the site, so that they share it.
+# Nothing the site needs to work lives in the cache (login throttling is in the database,
+# django-axes): with DJANGO_CACHE_URL=redis://... and that Redis down, pages and login still work
+# and /healthz reports the cache.
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://fuhan")}
 
 # URLS
@@ -62,9 +65,16 @@ THIRD_PARTY_APPS = [
     # django-fsm-log under a Chinese name in the admin (core/app_configs.py)
     "core.app_configs.StateLogConfig",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens stored as digests, with an expiry (REST_KNOX below; core/tokens.py)
+    "knox",
     "django_filters",
     "drf_spectacular",
+    # failed logins in the database (AXES_* below; core/security.py)
+    "axes",
+    # X-Request-ID on every request, log line and Celery task (DJANGO_GUID below)
+    "django_guid",
+    # /healthz (config/health.py)
+    "health_check",
 ]
 LOCAL_APPS = [
     "core",
@@ -78,9 +88,39 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 # AUTHENTICATION
 # ------------------------------------------------------------------------------------------------
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out client is refused before any password is checked
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's four validators with Chinese messages whatever the browser's language
+# (core/passwords.py); the last entry validates nothing: Django calls its password_changed()
+# whenever a password is set, and it revokes the user's API tokens.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "core.passwords.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "core.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("FUHAN_PASSWORD_MIN_LENGTH", default=8)},
+    },
+    {"NAME": "core.passwords.CommonPasswordValidator"},
+    {"NAME": "core.passwords.NumericPasswordValidator"},
+    {"NAME": "core.passwords.RevokeApiTokensOnPasswordChange"},
+]
+# Login throttling (one rule, django-axes with database storage, core/security.py): 5 failures
+# for one user name from one address, or 20 from one address whatever the user names, within
+# 15 minutes refuse that client for 15 minutes (the web login and the API token endpoint).
+AXES_HANDLER = "core.security.LoginThrottleHandler"
+AXES_FAILURE_LIMIT = env.int("FUHAN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT_PER_ADDRESS = env.int("FUHAN_LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("FUHAN_LOGIN_FAILURE_WINDOW", default=15 * 60))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+# axes' and knox's admin pages speak English: failed logins are in the logs, tokens on /account/
+AXES_ENABLE_ADMIN = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "proposals:inbox"
 LOGOUT_REDIRECT_URL = "login"
@@ -89,19 +129,26 @@ LOGOUT_REDIRECT_URL = "login"
 # ------------------------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # request id first, so that every later log line carries it
+    "django_guid.middleware.guid_middleware",
+    "core.logging.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # bad input (control characters, huge values and numbers) -> 400, core/middleware.py
+    "core.middleware.InputCleaningMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # turns a lockout noticed during authentication into the Chinese refusal; last, as axes asks
+    "axes.middleware.AxesMiddleware",
 ]
 
 # STATIC
 # ------------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 # Page styles and scripts of the whole site (templates carry no <style> or style=""); app
 # assets such as replies/static/replies/editor.js are found in each app.
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -140,6 +187,12 @@ TEMPLATES = [
 # A refused CSRF check shows the Chinese 403 page with its reason (templates/403.html).
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
+# Monitoring probes /healthz over plain HTTP on the host itself (deploy/): no HTTPS redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+# The client's address for login throttling: REMOTE_ADDR, or the header the reverse proxy sets
+# (deploy/nginx.conf sets X-Real-IP). Only set it behind such a proxy: a client could send it.
+FUHAN_CLIENT_IP_HEADER = env("FUHAN_CLIENT_IP_HEADER", default="")
+
 # EMAIL
 # ------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
@@ -162,12 +215,58 @@ ADMIN_URL = "admin/"
 
 # LOGGING
 # ------------------------------------------------------------------------------------------------
+# One line per record on stdout (systemd's journal, or whatever runs the process), every line
+# with the request id: JSON in production (DJANGO_LOG_FORMAT=json, python-json-logger), plain
+# text elsewhere. Web processes log one line per request (core/logging.py); Celery uses this
+# configuration too (config/celery_app.py), with the request id of the request that queued the
+# task (django-guid's Celery integration).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        },
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        # the request line (core/logging.py) says the same as Django's own "Not Found: …"
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
+    },
+}
+DJANGO_GUID = {
+    # the proxy's id (nginx: $request_id) is kept when it is a well-formed hex/UUID; a new one
+    # is made otherwise, and returned in the X-Request-ID response header
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "UUID_LENGTH": 32,
+    # a task queued by a request logs with that request's id
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False, uuid_length=32)],
 }
 
 # CELERY
@@ -176,6 +275,7 @@ LOGGING = {
 # process first publishes or a worker starts (config/celery_app.py), never here. Production
 # sets CELERY_BROKER_URL=redis://... and CELERY_RESULT_BACKEND=redis://...
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
         "data_folder_in": str(VAR_DIR / "broker"),
@@ -186,7 +286,13 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "control_folder": str(VAR_DIR / "broker-control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a worker took (acks_late) and did not acknowledge, because the worker was killed,
+    # goes back to the queue after the visibility timeout. 10 minutes: the longest task
+    # (reminders_deliver_batch, hard limit 300 s; every other task CELERY_TASK_TIME_LIMIT, 300 s)
+    # ends well before it, so a task still running is never handed to a second worker, and a
+    # killed worker's batch is sent again within minutes instead of an hour. Retries wait at
+    # most 5 minutes (notifications/tasks.py), also below it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -217,6 +323,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # reminders on days off and works on make-up Saturdays (proposals/calendar.py).
         "schedule": crontab(minute="*/15", hour="8-18"),
     },
+    "notifications-purge": {
+        "task": "notifications.tasks.notifications_purge",
+        # https://crontab.guru/#30_3_*_*_* : every night at 03:30, reminders and in-app
+        # notifications older than FUHAN_NOTIFICATION_RETENTION_DAYS
+        "schedule": crontab(minute="30", hour="3"),
+    },
+    "import-staging-purge": {
+        "task": "offices.tasks.import_staging_purge",
+        # https://crontab.guru/#*/15_*_*_*_* : staged import files past their day are deleted
+        # within 15 minutes
+        "schedule": crontab(minute="*/15"),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
@@ -226,8 +344,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 # ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # knox tokens (digests, expiry), with Chinese refusals (core/tokens.py); first, so that
+        # a refused request is answered 401 with WWW-Authenticate: Token
+        "core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
@@ -241,6 +361,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "建议提案办理系统的 REST 接口：事项、交办任务、状态操作、复函与 PDF。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # the schema (and the docs page, api/views.py) only for users who are logged in
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+# API tokens (POST /api/auth/token/) expire after FUHAN_API_TOKEN_TTL_HOURS (default 7 days),
+# and are revoked at logout and at a password change (core/tokens.py); users list and revoke
+# theirs on /account/.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env.int("FUHAN_API_TOKEN_TTL_HOURS", default=7 * 24)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # FUHAN (the project's own settings; environment variables FUHAN_*)
@@ -255,9 +385,30 @@ UPLOAD_MAX_BYTES = env.int("FUHAN_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("FUHAN_IMPORT_MAX_ROWS", default=2000)
 # Uploaded assignment lists wait here between preview and import (named by their SHA-256).
 IMPORT_STAGING_DIR = env.path("FUHAN_IMPORT_STAGING_DIR", default=str(VAR_DIR / "imports"))
-# Failed logins per username + IP address before the login is refused for a while.
-LOGIN_FAILURE_LIMIT = env.int("FUHAN_LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("FUHAN_LOGIN_FAILURE_WINDOW", default=15 * 60)
+# A staged file waits at most this long for the office to confirm the import; the commit
+# refuses an older one and the beat task import_staging_purge deletes it.
+IMPORT_STAGING_MAX_AGE = dt.timedelta(
+    hours=env.int("FUHAN_IMPORT_STAGING_MAX_AGE_HOURS", default=24)
+)
+# Bounds on reading an uploaded workbook (offices/importing.py: _open_sheet, _rows), so that any
+# file within FUHAN_UPLOAD_MAX_BYTES stays within about 100 MB of memory and a few seconds:
+# uncompressed size of each zip member and of all together, number of members, columns read,
+# characters in one cell. Rows: IMPORT_MAX_ROWS (reading stops at the first row beyond it).
+IMPORT_MAX_MEMBER_BYTES = env.int("FUHAN_IMPORT_MAX_MEMBER_BYTES", default=25 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "FUHAN_IMPORT_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024
+)
+IMPORT_MAX_MEMBERS = env.int("FUHAN_IMPORT_MAX_MEMBERS", default=200)
+IMPORT_MAX_COLUMNS = env.int("FUHAN_IMPORT_MAX_COLUMNS", default=40)
+IMPORT_MAX_CELL_CHARS = env.int("FUHAN_IMPORT_MAX_CELL_CHARS", default=20_000)
+# Input cleaning (core/middleware.py): longest query-string value, longest form or JSON value
+# (form fields check their own, shorter limits), highest page number.
+FUHAN_INPUT_MAX_QUERY_CHARS = env.int("FUHAN_INPUT_MAX_QUERY_CHARS", default=1000)
+FUHAN_INPUT_MAX_FIELD_CHARS = env.int("FUHAN_INPUT_MAX_FIELD_CHARS", default=200_000)
+FUHAN_INPUT_MAX_PAGE = env.int("FUHAN_INPUT_MAX_PAGE", default=100_000)
+# Reminders and in-app notifications are deleted this many days after they were created
+# (beat task notifications_purge); pending ones are kept until sent.
+FUHAN_NOTIFICATION_RETENTION_DAYS = env.int("FUHAN_NOTIFICATION_RETENTION_DAYS", default=365)
 # PDF: WeasyPrint may only read files below this folder (fonts, CSS).
 PDF_ASSET_ROOT = BASE_DIR / "replies" / "pdf_assets"
 # Reply letter fonts (Fandol), installed by scripts/install_fonts.sh with their fontconfig file.

@@ -8,6 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import ADMIN_URL
+from config.settings.base import CELERY_VISIBILITY_TIMEOUT
+from config.settings.base import LOGGING
 from config.settings.base import MIDDLEWARE
 from config.settings.base import env
 
@@ -62,6 +64,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# LOGGING
+# ------------------------------------------------------------------------------------------------
+# JSON lines on stdout unless DJANGO_LOG_FORMAT says otherwise.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
+
 # EMAIL
 # ------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
@@ -74,4 +82,4 @@ ADMIN_URL = env("DJANGO_ADMIN_URL", default=ADMIN_URL)
 # ------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = required("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}

@@ -101,7 +101,7 @@ def queued_batches(apply_async: mock.MagicMock) -> list[list[int]]:
 def sweep(now: dt.datetime | None = None) -> Swept:
     """Run the periodic sweep (plan + queue; the broker call is captured), then each queued
     `reminders_deliver_batch` task function, as the worker would."""
-    with mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async:
+    with mock.patch.object(celery_app, "send_task") as apply_async:
         result = reminder_sweep(now=now)
     swept = Swept(result=result, batches=queued_batches(apply_async))
     assert sum(len(b) for b in swept.batches) == result.queued

@@ -47,7 +47,7 @@ def test_the_command_plans_and_queues_and_sends_only_when_asked(mailed, capsys):
     open_item(mailed, due=D(2026, 10, 9))
     with (
         at(D(2026, 10, 12)),
-        mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async,
+        mock.patch.object(celery_app, "send_task") as apply_async,
     ):
         call_command("reminders_sweep")
     out = capsys.readouterr().out
@@ -77,6 +77,12 @@ def test_beat_runs_the_registered_sweep_every_15_minutes():
     from notifications.services import REQUEUE_AFTER
 
     assert tasks.reminders_deliver_batch.time_limit < REQUEUE_AFTER.total_seconds()
+
+
+def test_the_sweep_publishes_the_registered_delivery_task_by_name():
+    from notifications.services import DELIVER_BATCH_TASK
+
+    assert tasks.reminders_deliver_batch.name == DELIVER_BATCH_TASK
 
 
 def test_after_repeated_mail_failures_the_notice_goes_in_app_only(mailed):

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from config.celery_app import app as celery_app
 from notifications import tasks
 from notifications.models import Notification
 from notifications.models import Reminder
@@ -61,7 +62,7 @@ def test_two_concurrent_sweeps_then_their_batches_send_each_reminder_exactly_onc
     items = overdue_items(mailed, count)
     with (
         at(D(2026, 10, 12)),
-        mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async,
+        mock.patch.object(celery_app, "send_task") as apply_async,
     ):
         results, errors = race([reminder_sweep, reminder_sweep])
         assert errors == []

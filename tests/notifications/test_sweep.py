@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from config.celery_app import app as celery_app
 from core.choices import AssignmentState
 from notifications import tasks
 from notifications.models import Notification
@@ -240,7 +241,7 @@ def test_the_sweep_task_plans_and_queues_and_the_batch_task_sends(mailed):
     items = [open_item(mailed, due=D(2026, 10, 9) - dt.timedelta(days=i)) for i in range(5)]
     with (
         at(D(2026, 10, 12)),
-        mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async,
+        mock.patch.object(celery_app, "send_task") as apply_async,
         override_settings(FUHAN_REMINDER_BATCH_SIZE=2),
     ):
         result = reminders_sweep()
@@ -270,7 +271,7 @@ def test_the_sweep_task_plans_and_queues_and_the_batch_task_sends(mailed):
 
 def test_queued_reminders_whose_task_never_ran_are_queued_again_by_a_later_sweep(mailed):
     open_item(mailed, due=D(2026, 10, 9))
-    with at(D(2026, 10, 12), 9, 0), mock.patch.object(tasks.reminders_deliver_batch, "apply_async"):
+    with at(D(2026, 10, 12), 9, 0), mock.patch.object(celery_app, "send_task"):
         reminder_sweep()  # queued, but the task is lost (worker gone, queue purged)
     with at(D(2026, 10, 12), 9, 5):
         early = sweep()  # 5 minutes on: the first task may still be on its way
@@ -290,8 +291,8 @@ def test_a_broker_refusing_the_batches_leaves_them_for_the_next_sweep(mailed, ca
         at(D(2026, 10, 12), 9, 0),
         override_settings(FUHAN_REMINDER_BATCH_SIZE=2),
         mock.patch.object(
-            tasks.reminders_deliver_batch,
-            "apply_async",
+            celery_app,
+            "send_task",
             side_effect=[None, ConnectionRefusedError("拒绝连接")],
         ),
     ):

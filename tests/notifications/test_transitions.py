@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from config.celery_app import app as celery_app
 from core.choices import AssignmentState
 from notifications import tasks
 from notifications.models import Notification
@@ -240,7 +241,7 @@ def test_batch_task_retries_when_mail_fails_and_sends_the_rest(mailed):
         return real_send(message, *args, **kwargs)
 
     with at(dt.date(2026, 10, 12)):
-        with mock.patch.object(tasks.reminders_deliver_batch, "apply_async") as apply_async:
+        with mock.patch.object(celery_app, "send_task") as apply_async:
             tasks.reminders_sweep()
         (call,) = apply_async.call_args_list
         ids = call.kwargs["kwargs"]["reminder_ids"]
@@ -266,7 +267,7 @@ def test_batch_task_schedules_a_retry_with_backoff_on_mail_errors(mailed):
 
     open_item(mailed, due=dt.date(2026, 10, 9))
     with at(dt.date(2026, 10, 12)):
-        with mock.patch.object(tasks.reminders_deliver_batch, "apply_async"):
+        with mock.patch.object(celery_app, "send_task"):
             tasks.reminders_sweep()
         ids = list(Reminder.objects.values_list("pk", flat=True))
         task = tasks.reminders_deliver_batch

@@ -216,7 +216,8 @@ def test_too_large_and_too_many_rows(world, settings):
     settings.UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     settings.IMPORT_MAX_ROWS = 2
     preview = importing.proposal_import_preview(data=data, filename="a.xlsx", actor=world.npc)
-    assert [e.message for e in preview.errors] == ["行数过多（3 行），一次最多导入 2 行"]
+    # reading stops at the first row beyond the limit
+    assert [e.message for e in preview.errors] == ["行数过多：一次最多导入 2 行，请分批导入"]
 
 
 def test_missing_header_is_reported_by_column(world):

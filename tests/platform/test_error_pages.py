@@ -124,17 +124,19 @@ def test_each_status_shows_the_chinese_page_with_the_reason(
 def test_500_shows_time_and_reference_and_no_traceback(caplog):
     """No database: the test has no `db` fixture, so any query would fail the test."""
     client = Client(raise_request_exception=False)
-    response = client.get("/errors/500/", HTTP_X_REQUEST_ID="req-7f3a9c")
+    proxy_id = "7f3a9c0d1e2f4a5b8c9d0e1f2a3b4c5d"  # nginx's $request_id: 32 hex digits
+    response = client.get("/errors/500/", HTTP_X_REQUEST_ID=proxy_id)
     assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == proxy_id
     html = page(response)
     assert "<h1>系统出错</h1>" in html
-    assert "<code>req-7f3a9c</code>" in html
+    assert f"<code>{proxy_id}</code>" in html
     assert re.search(r"<dd>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}</dd>", html)
     assert "Traceback" not in html
     assert SECRET_DETAIL not in html
     assert "RuntimeError" not in html
     assert BACK_TO_INBOX in html
-    assert any("req-7f3a9c" in r.getMessage() for r in caplog.records)
+    assert any(proxy_id in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.urls(ERROR_URLS)
@@ -144,9 +146,13 @@ def test_500_without_a_request_id_makes_a_reference_and_ignores_a_forged_one(cap
     html = page(response)
     assert response.status_code == 500
     assert "<script>" not in html
-    match = re.search(r"<code>([0-9a-f]{12})</code>", html)
+    match = re.search(r"<code>([0-9a-f]{32})</code>", html)
     assert match
+    assert response.headers["X-Request-ID"] == match.group(1)
     assert any(match.group(1) in r.getMessage() for r in caplog.records)
+    # every log line of the request carries the id (the request line included)
+    request_line = [r for r in caplog.records if r.name == "fuhan.request"]
+    assert [getattr(r, "request_id", None) for r in request_line] == [match.group(1)]
 
 
 def test_500_page_renders_without_request_context_or_database():

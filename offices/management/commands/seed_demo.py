@@ -135,13 +135,10 @@ class Command(BaseCommand):
         seal = demo_seal_png()
         for bureau in self.bureau.values():
             bureau.seal.save(f"demo-seal-{bureau.doc_prefix}.png", ContentFile(seal))
+        # Named exactly as the CC lists name them: the 印发 notice goes to the offices on the list.
         offices: dict[str, Office] = {
-            OfficeKind.NPC: Office.objects.create(
-                kind=OfficeKind.NPC, name="区人大常委会办公室（代表工委）"
-            ),
-            OfficeKind.CPPCC: Office.objects.create(
-                kind=OfficeKind.CPPCC, name="区政协办公室（提案委员会）"
-            ),
+            OfficeKind.NPC: Office.objects.create(kind=OfficeKind.NPC, name="区人大常委会办公室"),
+            OfficeKind.CPPCC: Office.objects.create(kind=OfficeKind.CPPCC, name="区政协办公室"),
             OfficeKind.SUPERVISION: Office.objects.create(
                 kind=OfficeKind.SUPERVISION, name="区政府督查室"
             ),
