@@ -50,6 +50,8 @@ from replies import services as rs
 from replies.models import IssuedLetter
 from replies.models import Reply
 
+_URL_MARK = 987654321
+
 
 def _visible_assignment(request: Request, assignment_id: int) -> Assignment:
     try:
@@ -134,13 +136,11 @@ class ProposalListApi(GenericAPIView):
             .select_related(None)
             .select_related("bureau")
         )
-        return (
-            selectors.proposal_list_visible(user=self.request.user)
-            .prefetch_related(
-                Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
-            )
-            .order_by("session_id", "number")
+        return selectors.proposal_list_visible(user=self.request.user).prefetch_related(
+            Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
         )
+
+    keyset_ordering = ("session_id", "number")
 
     def get(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
@@ -206,7 +206,12 @@ class AssignmentOutput(serializers.Serializer):
         return person_name(a.clerk) if a.clerk else ""
 
     def get_web_url(self, a: Assignment) -> str:
-        return reverse("proposals:assignment", args=[a.pk])
+        pattern = self.context.get("web_url")
+        if pattern is None:  # reversed once per response, not once per row
+            pattern = self.context["web_url"] = reverse(
+                "proposals:assignment", args=[_URL_MARK]
+            ).replace(str(_URL_MARK), "{}")
+        return pattern.format(a.pk)
 
 
 class AssignmentListApi(GenericAPIView):
@@ -220,8 +225,10 @@ class AssignmentListApi(GenericAPIView):
 
     serializer_class = OutputSerializer
 
+    keyset_ordering = ("due_date", "id")
+
     def get_queryset(self) -> QuerySet[Assignment]:
-        return selectors.assignment_list_visible(user=self.request.user).order_by("due_date", "pk")
+        return selectors.assignment_list_visible(user=self.request.user)
 
     def get(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
@@ -362,8 +369,10 @@ class LetterListApi(GenericAPIView):
 
     serializer_class = OutputSerializer
 
+    keyset_ordering = ("-issued_date", "-id")
+
     def get(self, request: Request) -> Response:
-        qs = _letters_visible(request).order_by("-issued_date", "-pk")
+        qs = _letters_visible(request)
         page = self.paginate_queryset(qs)
         data = self.OutputSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
