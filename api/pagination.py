@@ -36,7 +36,7 @@ class Pagination(BasePagination):
             return self.page_size
         return max(1, min(size, self.max_page_size))
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # keyset pages need a queryset
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
         ordering: Sequence[str] = getattr(view, "keyset_ordering", ("id",))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from typing import cast
 
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
@@ -206,12 +207,13 @@ class AssignmentOutput(serializers.Serializer):
         return person_name(a.clerk) if a.clerk else ""
 
     def get_web_url(self, a: Assignment) -> str:
-        pattern = self.context.get("web_url")
+        context = cast(dict[str, Any], self.context)
+        pattern = context.get("web_url")
         if pattern is None:  # reversed once per response, not once per row
-            pattern = self.context["web_url"] = reverse(
+            pattern = context["web_url"] = reverse(
                 "proposals:assignment", args=[_URL_MARK]
             ).replace(str(_URL_MARK), "{}")
-        return pattern.format(a.pk)
+        return str(pattern).format(a.pk)
 
 
 class AssignmentListApi(GenericAPIView):

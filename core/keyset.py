@@ -16,9 +16,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.db.models import Field
 from django.db.models import Model
 from django.db.models import QuerySet
 from django.db.models.fields.tuple_lookups import Tuple
@@ -72,7 +74,9 @@ def decode(token: str, *, model: type[Model], ordering: Sequence[str]) -> Cursor
         if not isinstance(values, list) or len(values) != len(names):
             raise ValueError
         typed = tuple(
-            model._meta.get_field("id" if name == "pk" else name).to_python(value)
+            cast(Field[Any, Any], model._meta.get_field("id" if name == "pk" else name)).to_python(
+                value
+            )
             for name, value in zip(names, values, strict=True)
         )
         if any(v is None for v in typed):
@@ -127,20 +131,17 @@ def paginate(
         cursor = None  # back at the start: show the first page in full
     if cursor is None:
         got = list(qs.order_by(*ordering)[: size + 1])
-        number = 1
-    else:
-        got = list(
-            qs.filter(beyond(cursor.values, backwards=False)).order_by(*ordering)[: size + 1]
-        )
-        number = max(2, cursor.number)
+        rows = got[:size]
+        following = Cursor(key(rows[-1]), number=2) if len(got) > size else None
+        return Page(rows, 1, next=following, previous=None)
+    got = list(qs.filter(beyond(cursor.values, backwards=False)).order_by(*ordering)[: size + 1])
+    number = max(2, cursor.number)
     rows = got[:size]
+    # the page before ends before this page's first row (or the cursor, past the last row)
+    first = key(rows[0]) if rows else cursor.values
     return Page(
         rows,
         number,
         next=Cursor(key(rows[-1]), number=number + 1) if len(got) > size else None,
-        previous=(
-            Cursor(key(rows[0]), backwards=True, number=number - 1)
-            if number > 1 and rows
-            else (Cursor(cursor.values, backwards=True, number=number - 1) if number > 1 else None)
-        ),
+        previous=Cursor(first, backwards=True, number=number - 1),
     )

@@ -315,11 +315,14 @@ def statistics_columns(report: StatisticsReport) -> list[StatColumn]:
         StatColumn("满意率（仅满意）", lambda r: r.satisfied_rate, percent=True),
         StatColumn("满意率（含基本满意）", lambda r: r.satisfied_or_basically_rate, percent=True),
     ]
-    for code in report.class_codes:
-        columns.append(
-            StatColumn(f"{code}类占比", lambda r, code=code: r.class_share(code), percent=True)
-        )
+    columns += [
+        StatColumn(f"{code}类占比", _class_share(code), percent=True) for code in report.class_codes
+    ]
     return columns
+
+
+def _class_share(code: str) -> Callable[[StatRow], Decimal | None]:
+    return lambda row: row.class_share(code)
 
 
 def statistics_table(report: StatisticsReport) -> tuple[list[StatColumn], list[list[Any]]]:

@@ -117,7 +117,7 @@ def docs_matching(words: list[str]) -> QuerySet[SearchDoc]:
     if connection.vendor == "postgresql":
         grams = sorted(set().union(*(bigrams(w) for w in words)))
         if grams:
-            docs = docs.alias(g=_GramArray("grams")).filter(g__contains=grams)
+            docs = docs.alias(g=_GramArray("grams")).filter(**{"g__contains": grams})
         confirm = [w for w in words if len(w) != 2]
     else:
         confirm = words
