@@ -73,12 +73,11 @@ def decode(token: str, *, model: type[Model], ordering: Sequence[str]) -> Cursor
         values = data["v"]
         if not isinstance(values, list) or len(values) != len(names):
             raise ValueError
-        typed = tuple(
-            cast(Field[Any, Any], model._meta.get_field("id" if name == "pk" else name)).to_python(
-                value
-            )
-            for name, value in zip(names, values, strict=True)
-        )
+        fields = [
+            cast("Field[Any, Any]", model._meta.get_field("id" if name == "pk" else name))
+            for name in names
+        ]
+        typed = tuple(f.to_python(v) for f, v in zip(fields, values, strict=True))
         if any(v is None for v in typed):
             raise ValueError
         number = int(data.get("p", 1))

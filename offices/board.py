@@ -170,13 +170,15 @@ def board_page(
     size: int,
     cursor: Cursor | None,
     today: dt.date | None = None,
+    qs: QuerySet[Assignment] | None = None,
 ) -> Page:
     """One page of the board (keyset: page 1,000 costs what page 1 costs), as dicts with only
     the columns the page shows. A column added later (a mark, a checkbox) is one function that
     adds a key to each row of the page, with one query for the page's ids."""
     today = today or timezone.localdate()
-    qs = board_assignments(user=user, filters=filters, today=today).values(*ROW_FIELDS)
-    page = paginate(qs, ordering=ORDERING, size=size, cursor=cursor)
+    if qs is None:
+        qs = board_assignments(user=user, filters=filters, today=today)
+    page = paginate(qs.values(*ROW_FIELDS), ordering=ORDERING, size=size, cursor=cursor)
     url = item_url_pattern()
     for row in page.rows:
         _decorate(row, today=today, url=url)
@@ -325,13 +327,20 @@ def board_matrix(*, qs: QuerySet[Assignment], today: dt.date | None = None) -> B
     return _matrix(by_bureau, late_by_bureau, items=items, stored=False)
 
 
-def board_counts(*, user: Any, filters: BoardFilters, today: dt.date | None = None) -> BoardMatrix:
+def board_counts(
+    *,
+    user: Any,
+    filters: BoardFilters,
+    today: dt.date | None = None,
+    qs: QuerySet[Assignment] | None = None,
+) -> BoardMatrix:
     """The stored counts for the views offices open all the time (everything, a session, a
-    body, a bureau); a count over the selected rows for the narrower filters."""
+    body, a bureau); a count over the selected rows (`qs`, the list's own) for the narrower
+    filters."""
     if filters.state or filters.key or filters.overdue or filters.q:
-        return board_matrix(
-            qs=board_assignments(user=user, filters=filters, today=today), today=today
-        )
+        if qs is None:
+            qs = board_assignments(user=user, filters=filters, today=today)
+        return board_matrix(qs=qs, today=today)
     return board_matrix_stored(user=user, filters=filters, today=today)
 
 

@@ -81,13 +81,15 @@ def board_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         cursor, status = None, 400
     size = _page_size(request)
+    # one filtered queryset for the list and the counts (the search runs once)
+    qs = board.board_assignments(user=request.user, filters=filters, today=today)
     page = board.board_page(
-        user=request.user, filters=filters, size=size, cursor=cursor, today=today
+        user=request.user, filters=filters, size=size, cursor=cursor, today=today, qs=qs
     )
     query = _query_without(request, "cursor", "export")
     context = {
         "filters": filters,
-        "matrix": board.board_counts(user=request.user, filters=filters, today=today),
+        "matrix": board.board_counts(user=request.user, filters=filters, today=today, qs=qs),
         "page": page,
         "rows": page.rows,
         "next_cursor": encode(page.next) if page.next else "",
