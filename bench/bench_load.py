@@ -144,15 +144,22 @@ def _on_signal(signum: int, frame: object) -> None:
 # --- CPU accounting ---------------------------------------------------------------------------
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) so far of each process still running."""
+    seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / TICKS
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used in between by the processes running at the end (a process that ended in
+    between is not counted: persistent connections make that rare)."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
 
 
 def machine_cpu_seconds() -> float:
@@ -197,6 +204,7 @@ def mixes(rng: random.Random) -> dict[str, list[tuple[str, int, str, list[str]]]
     )
     deep = bench_board.deep_cursor("bench_office", 25, 1000)
     board = "/office/board/"
+    item = bench_board.item_url_pattern()
     return {
         "office": [
             ("看板", 3, "bench_office", ["/office/board/"]),
@@ -205,14 +213,14 @@ def mixes(rng: random.Random) -> dict[str, list[tuple[str, int, str, list[str]]]
             ("看板 检索2字", 1, "bench_office", [f"{board}?q=直播", f"{board}?q=交通"]),
             ("看板 筛选", 1, "bench_office",
              [f"{board}?session={session.pk}&state=drafting", f"{board}?overdue=1&key=1"]),
-            ("事项页", 2, "bench_office", [f"/proposals/assignments/{pk}/" for pk in any_items]),
+            ("事项页", 2, "bench_office", [item.format(pk) for pk in any_items]),
             ("API 列表", 2, "bench_office", ["/api/assignments/", "/api/proposals/"]),
             ("统计（全部会议）", 1, "bench_office", ["/office/statistics/"]),
         ],
         "clerk": [
             ("待办", 3, "bench_clerk", ["/"]),
             ("看板", 2, "bench_clerk", ["/office/board/"]),
-            ("事项页", 3, "bench_clerk", [f"/proposals/assignments/{pk}/" for pk in own_items]),
+            ("事项页", 3, "bench_clerk", [item.format(pk) for pk in own_items]),
             ("API 列表", 2, "bench_clerk", ["/api/assignments/"]),
             ("看板 检索", 1, "bench_clerk", ["/office/board/?q=直播", "/office/board/?q=产业"]),
         ],
@@ -240,7 +248,7 @@ def percentile(sorted_ms: list[float], p: float) -> float:
 
 def run_level(
     port: int, jobs: list[tuple[str, str, str]], cookies: dict[str, str], concurrency: int
-) -> tuple[float, dict[str, list[float]], int]:
+) -> tuple[float, dict[str, list[float]], dict[str, int]]:
     """Send the jobs from `concurrency` threads; returns wall seconds, latencies per page and
     the number of errors (status other than 200, or no answer)."""
     from urllib.parse import quote
@@ -248,7 +256,7 @@ def run_level(
     lock = threading.Lock()
     queue = list(reversed(jobs))
     latencies: dict[str, list[float]] = defaultdict(list)
-    errors = [0]
+    errors: dict[str, int] = defaultdict(int)
 
     def worker() -> None:
         while True:
@@ -271,7 +279,7 @@ def run_level(
             with lock:
                 latencies[label].append(ms)
                 if not ok:
-                    errors[0] += 1
+                    errors[label] += 1
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     t0 = time.perf_counter()
@@ -279,7 +287,7 @@ def run_level(
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - t0, latencies, errors[0]
+    return time.perf_counter() - t0, latencies, errors
 
 
 def main() -> None:
@@ -316,32 +324,39 @@ def main() -> None:
                 pids = gunicorn_pids(master)
                 backends = backend_pids(db["NAME"])
                 connection.close()
-                cpu0 = (cpu_seconds(pids), cpu_seconds(backends), time.process_time(),
-                        machine_cpu_seconds())  # fmt: skip
+                server0, db0 = cpu_by_pid(pids), cpu_by_pid(backends)
+                client0, machine0 = time.process_time(), machine_cpu_seconds()
                 wall, latencies, errors = run_level(port, jobs, cookies, level)
-                backends = sorted(set(backends) | set(backend_pids(db["NAME"])))
+                client1, machine1 = time.process_time(), machine_cpu_seconds()
+                server1 = cpu_by_pid(gunicorn_pids(master))
+                db1 = cpu_by_pid(backend_pids(db["NAME"]))
                 connection.close()
-                cpu1 = (cpu_seconds(pids), cpu_seconds(backends), time.process_time(),
-                        machine_cpu_seconds())  # fmt: skip
                 load_after = os.getloadavg()
                 every = sorted(ms for values in latencies.values() for ms in values)
                 p50, p95, p99 = (percentile(every, p) for p in (50, 95, 99))
                 print(
                     f"== {name} 混合，并发 {level}：{len(every) / wall:.1f} 请求/秒，"
-                    f"错误 {errors}，p50 {p50:.0f} / p95 {p95:.0f} / p99 {p99:.0f} ms；"
+                    f"错误 {sum(errors.values())}，"
+                    f"p50 {p50:.0f} / p95 {p95:.0f} / p99 {p99:.0f} ms；"
                     f"负载 {load_before[0]:.2f} → {load_after[0]:.2f}"
                 )
-                used = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
+                used = [
+                    cpu_used(server0, server1),
+                    cpu_used(db0, db1),
+                    client1 - client0,
+                    machine1 - machine0,
+                ]
                 print(
                     f"   CPU 秒：gunicorn {used[0]:.1f}，PostgreSQL（本库连接）{used[1]:.1f}，"
                     f"压测客户端 {used[2]:.1f}，整机 {used[3]:.1f}（{wall:.1f} 秒内，"
                     f"其余 {used[3] - used[0] - used[1] - used[2]:.1f} 为机器上的其他进程）"
                 )
-                print(f"   {'页面':<16}{'次数':>6}{'p50':>8}{'p95':>8}{'p99':>8}  ms")
+                print(f"   {'页面':<16}{'次数':>6}{'错误':>6}{'p50':>8}{'p95':>8}{'p99':>8}  ms")
                 for label, _, _, _ in mix:
                     values = sorted(latencies.get(label, []))
                     print(
-                        f"   {label:<16}{len(values):>6}{percentile(values, 50):>8.0f}"
+                        f"   {label:<16}{len(values):>6}{errors.get(label, 0):>6}"
+                        f"{percentile(values, 50):>8.0f}"
                         f"{percentile(values, 95):>8.0f}{percentile(values, 99):>8.0f}"
                     )
     finally:
