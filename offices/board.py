@@ -42,6 +42,7 @@ from offices.xlsx import DATE
 from proposals import calendar
 from proposals.access import may_see_audit
 from proposals.access import reads_everything
+from proposals.access import staff_of
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Body
@@ -51,7 +52,6 @@ from proposals.models import Session
 from proposals.models import Tally
 from proposals.selectors import assignment_list_visible
 from proposals.workflow import label_of
-from proposals.workflow import staff_of
 from replies.models import IssuedLetter
 from replies.selectors import assignment_search
 

@@ -41,6 +41,7 @@ from core.choices import AssignmentState
 from core.choices import Satisfaction
 from core.choices import TallyKey
 from proposals.access import reads_everything
+from proposals.access import staff_of
 from proposals.models import Bureau
 from proposals.models import ContactEvent
 from proposals.models import DueTally
@@ -48,7 +49,6 @@ from proposals.models import Session
 from proposals.models import Tally
 from proposals.tallies import AssignmentRow
 from proposals.tallies import Counts
-from proposals.workflow import staff_of
 from replies.models import IssuedLetter
 from replies.models import Reply
 

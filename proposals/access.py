@@ -21,6 +21,7 @@ from core.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
 from proposals.models import Session
+from proposals.models import Staff
 from proposals.workflow import Step
 from proposals.workflow import bureau_clerk
 from proposals.workflow import bureau_member
@@ -28,7 +29,6 @@ from proposals.workflow import bureau_supervisor
 from proposals.workflow import condition_message
 from proposals.workflow import handling_office
 from proposals.workflow import proposal_active
-from proposals.workflow import staff_of
 
 S = AssignmentState
 
@@ -61,6 +61,11 @@ def _denied(reason: str) -> Can:
 
 
 # --- who someone is -----------------------------------------------------------------------------
+
+
+def staff_of(user: Any) -> Staff | None:
+    """The user's Staff row (bureau or office), or None for anonymous users and users without."""
+    return getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
 
 
 def is_office(user: Any) -> bool:

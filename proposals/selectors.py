@@ -25,6 +25,7 @@ from core.exceptions import AccessDenied
 from core.names import person_name
 from proposals import calendar
 from proposals.access import reads_everything
+from proposals.access import staff_of
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import ExtensionRequest
@@ -32,7 +33,6 @@ from proposals.models import Proposal
 from proposals.models import Staff
 from proposals.workflow import ExtensionWorkflow
 from proposals.workflow import label_of
-from proposals.workflow import staff_of
 from proposals.workflow import step
 from proposals.workflow import steps
 from proposals.workflow import todo_states

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 from typing import Any
 
 from django.utils import timezone
@@ -37,10 +36,6 @@ from core.choices import ProposalStatus
 from core.choices import Satisfaction
 from core.choices import StaffRole
 
-if TYPE_CHECKING:
-    from proposals.models import Assignment
-    from proposals.models import Staff
-
 S = AssignmentState
 CLERK, SUPERVISOR, OFFICE = StaffRole.CLERK, StaffRole.SUPERVISOR, StaffRole.OFFICE
 
@@ -48,12 +43,13 @@ CLERK, SUPERVISOR, OFFICE = StaffRole.CLERK, StaffRole.SUPERVISOR, StaffRole.OFF
 # --- who may act -------------------------------------------------------------------------------
 
 
-def staff_of(user: Any) -> Staff | None:
-    """The user's Staff row (bureau or office), or None for anonymous users and users without."""
+def _staff(user: Any) -> Any:
+    """The user's Staff row, or None (proposals.access.staff_of is the typed public version;
+    the workflow does not import the models that mix it in)."""
     return getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
 
 
-def _assignment_of(instance: Any) -> Assignment:
+def _assignment_of(instance: Any) -> Any:
     """Transitions of an extension request are decided on its assignment."""
     return getattr(instance, "assignment", instance)
 
@@ -70,7 +66,7 @@ class Who:
     label: str  # who, in the refusal message: 只有{label}可以签批
 
     def __call__(self, instance: Any, user: Any) -> bool:
-        staff = staff_of(user)
+        staff = _staff(user)
         if staff is None or staff.role not in self.roles:
             return False
         assignment = _assignment_of(instance)
@@ -127,12 +123,12 @@ def proposal_active(instance: Any) -> bool:
 
 
 @condition("已超过申请调整期限，不能再申请调整承办单位，请与交办机构联系")
-def within_reassignment_window(instance: Assignment) -> bool:
+def within_reassignment_window(instance: Any) -> bool:
     return timezone.localdate() <= instance.reassignment_deadline
 
 
 @condition("复函尚未填写完整（正文、答复分类、承办领导、承办人、联系电话均为必填）")
-def draft_complete(instance: Assignment) -> bool:
+def draft_complete(instance: Any) -> bool:
     if instance.is_lead:
         reply = getattr(instance, "reply", None)
         return bool(
@@ -148,7 +144,7 @@ def draft_complete(instance: Assignment) -> bool:
 
 
 @condition("尚有协办单位未送出协办意见，暂不能印发")
-def co_unit_opinions_in(instance: Assignment) -> bool:
+def co_unit_opinions_in(instance: Any) -> bool:
     """A lead unit issues only after every co-unit has sent its opinion (会签)."""
     if not instance.is_lead:
         return True
@@ -159,12 +155,12 @@ def co_unit_opinions_in(instance: Assignment) -> bool:
 
 
 @condition("只有主办单位可以执行此操作")
-def is_lead(instance: Assignment) -> bool:
+def is_lead(instance: Any) -> bool:
     return instance.is_lead
 
 
 @condition("只有代表委员反馈“不满意”后才能重新办理")
-def proposer_unsatisfied(instance: Assignment) -> bool:
+def proposer_unsatisfied(instance: Any) -> bool:
     reply = getattr(instance, "reply", None)
     return bool(reply and reply.satisfaction == Satisfaction.UNSATISFIED)
 
@@ -251,7 +247,7 @@ class AssignmentWorkflow:
     )
     def accept(self, by: Any = None, description: str | None = None) -> None:
         """The clerk who accepts becomes the item's clerk (承办人) unless one is set."""
-        staff = staff_of(by)
+        staff = _staff(by)
         if self.clerk_id is None and staff is not None and staff.role == CLERK:  # type: ignore[attr-defined]
             self.clerk = by
 

@@ -37,7 +37,7 @@ DEMO = Path(__file__).resolve().parents[2] / "demo"
 PASSWORD = "fuhan2026"
 NPC_CC = ["区人大常委会办公室", "区人大代表工委", "区政府督查室"]
 # The demo login of each body's office.
-OFFICE_USER = {Body.NPC: "npc", Body.CPPCC: "cppcc"}
+OFFICE_USER: dict[str, str] = {Body.NPC: "npc", Body.CPPCC: "cppcc"}
 CPPCC_CC = ["区政协办公室", "区政协提案委员会", "区政府督查室"]
 
 BUREAUS = [
@@ -87,7 +87,7 @@ class Command(BaseCommand):
             key: Bureau.objects.create(full_name=full, short_name=short, doc_prefix=prefix)
             for key, full, short, prefix in BUREAUS
         }
-        offices = {
+        offices: dict[str, Office] = {
             OfficeKind.NPC: Office.objects.create(
                 kind=OfficeKind.NPC, name="区人大常委会办公室（代表工委）"
             ),
@@ -223,7 +223,7 @@ class Command(BaseCommand):
         issued_on: dt.date | None = None,
     ) -> None:
         """Walk an assignment forward through the services up to `target`."""
-        order = [S.ACCEPTED, S.DRAFTING, S.IN_REVIEW, S.APPROVED, S.ISSUED, S.CC_SENT]
+        order: list[str] = [S.ACCEPTED, S.DRAFTING, S.IN_REVIEW, S.APPROVED, S.ISSUED, S.CC_SENT]
         clerk, leader = self._clerk(a), self._leader(a)
         for step in order[: order.index(target) + 1]:
             if step == S.ACCEPTED:
