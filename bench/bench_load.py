@@ -44,6 +44,8 @@ os.environ["DJANGO_SECRET_KEY"] = os.environ.get("BENCH_SECRET_KEY", secrets.tok
 
 import bench_board  # noqa: E402  (sets up Django on the _bench database)
 from django.conf import settings  # noqa: E402
+
+settings.SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]  # the test profile has its own
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -65,6 +67,7 @@ def production_env(db_url: str) -> dict[str, str]:
         DATABASE_URL=db_url,
         CELERY_BROKER_URL="memory://",  # the mixes only read: nothing is queued
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP here: TLS is left out of the benchmark
         DJANGO_LOG_LEVEL="WARNING",
     )
     return env

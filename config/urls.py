@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include
@@ -6,7 +7,7 @@ from django.urls import path
 from core.security import ThrottledLoginView
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("replies/", include("replies.urls")),
@@ -15,3 +16,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("proposals.urls")),
 ]
+
+# Chinese error pages with the reason the view gave (core/views.py); used when DEBUG is off.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -1,6 +1,18 @@
+"""Admin of replies: issued letters, versions and document counters are read-only (numbers are
+allocated only at issuance, the issued text never changes); drafts and opinions are written on
+the pages, satisfaction through its service (core/admin.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
+from core.admin import NoAddNoDeleteMixin
+from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyInline
 from core.exceptions import ApplicationError
 from core.validation import clean_text
 from replies import policies
@@ -12,44 +24,61 @@ from replies.models import Reply
 from replies.models import ReplyVersion
 
 
-class ReplyVersionInline(admin.TabularInline):
+class ReplyVersionInline(ReadOnlyInline):
     model = ReplyVersion
-    extra = 0
-    can_delete = False
+    fields = ["version", "answer_class", "submitted_by", "submitted_at"]
     readonly_fields = ["version", "answer_class", "submitted_by", "submitted_at"]
-    fields = readonly_fields
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
+class ReplyAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):
+    """A draft belongs to its assignment from the first edit; its version counts submissions
+    and the proposer's satisfaction is recorded by reply_record_feedback (不满意 reopens)."""
+
     list_display = ["assignment", "answer_class", "version", "satisfaction"]
     list_filter = ["answer_class", "satisfaction"]
+    readonly_fields = [
+        "assignment",
+        "version",
+        "satisfaction",
+        "satisfaction_date",
+        "satisfaction_comment",
+    ]
     inlines = [ReplyVersionInline]
 
 
+@admin.register(ReplyVersion)
+class ReplyVersionAdmin(ReadOnlyAdmin):
+    """What was submitted for review, as the reviewer compared it."""
+
+    list_display = ["reply", "version", "answer_class", "submitted_by", "submitted_at"]
+
+
 @admin.register(IssuedLetter)
-class IssuedLetterAdmin(admin.ModelAdmin):
-    """Issued letters never change."""
+class IssuedLetterAdmin(ReadOnlyAdmin):
+    """Issued letters never change; a re-handled item gets a new letter with a new number."""
 
     list_display = ["doc_number", "issued_date", "reply", "pdf_sha256"]
     search_fields = ["doc_number"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Opinion)
-class OpinionAdmin(admin.ModelAdmin):
+class OpinionAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):
+    """A co-unit's opinion is written on its page; once sent to the lead unit it is read-only."""
+
     list_display = ["assignment", "sent_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.sent_at is not None:
+            return ["assignment", "body", "leader_name", "phone", "sent_at"]
+        return ["assignment", "sent_at"]
 
 
 @admin.register(DocumentCounter)
-class DocumentCounterAdmin(admin.ModelAdmin):
+class DocumentCounterAdmin(ReadOnlyAdmin):
+    """Serials are allocated only at issuance, gapless per bureau, year and series."""
+
     list_display = ["bureau", "year", "series", "last_serial"]
-    readonly_fields = ["last_serial"]
 
 
 class PolicyDocumentForm(forms.ModelForm):
@@ -59,8 +88,8 @@ class PolicyDocumentForm(forms.ModelForm):
         model = PolicyDocument
         fields = ["title", "doc_number", "issuer", "issued_date", "summary", "full_text", "source"]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         try:
             data["title"] = policies.clean_title(data.get("title", ""))
             data["doc_number"] = policies.clean_doc_number(data.get("doc_number", ""))

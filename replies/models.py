@@ -49,7 +49,9 @@ class IssuedLetter(models.Model):
     """An issued letter: number, date, the text as issued and its PDF. Never changes once written;
     a re-handled item (重新办理) gets a new letter with a new number."""
 
-    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="letters")
+    reply = models.ForeignKey(
+        Reply, on_delete=models.PROTECT, related_name="letters", verbose_name="复函"
+    )
     doc_year = models.PositiveSmallIntegerField("文号年份")
     doc_serial = models.PositiveIntegerField("文号序号")
     doc_number = models.CharField("文号", max_length=40, unique=True)
@@ -64,7 +66,7 @@ class IssuedLetter(models.Model):
     phone = models.CharField("联系电话", max_length=30)
     cc_list = models.JSONField("抄送", default=list)
     pdf = models.FileField("复函PDF", upload_to="letters/%Y/", blank=True)
-    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    pdf_sha256 = models.CharField("PDF 校验值（SHA-256）", max_length=64, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -86,12 +88,18 @@ class IssuedLetter(models.Model):
 class ReplyVersion(models.Model):
     """A snapshot of the draft each time it is submitted for review (for the reviewer's diff)."""
 
-    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="versions")
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, related_name="versions", verbose_name="复函"
+    )
     version = models.PositiveIntegerField("版本")
     body = models.TextField("正文")
     answer_class = models.CharField("答复分类", max_length=4, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提交人",
     )
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
 
@@ -129,7 +137,9 @@ class Opinion(BaseModel):
 class DocumentCounter(models.Model):
     """Gapless serials per bureau, year and series ('' when 建复 and 提复 share one counter)."""
 
-    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="counters")
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="counters", verbose_name="承办单位"
+    )
     year = models.PositiveSmallIntegerField("年份")
     series = models.CharField("系列", max_length=4, blank=True)
     last_serial = models.PositiveIntegerField("已用至", default=0)
@@ -191,8 +201,9 @@ class SearchDoc(models.Model):
     """What the board and the API search in, one row per item: its title, proposers (领衔人,
     附议人) and reply bodies, normalised (NFKC, lower case), and the set of character bigrams
     of that text. On PostgreSQL a GIN index over the bigrams (migration
-    replies/0003_search_index) finds the items holding every bigram of every word without
-    reading the others, including two-character words; replies/search.py keeps it in step."""
+    replies/0004_search_index_and_letter_due_date) finds the items holding every bigram of every
+    word without reading the others, including two-character words; replies/search.py keeps it
+    in step."""
 
     proposal = models.OneToOneField(
         "proposals.Proposal",

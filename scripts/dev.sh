@@ -53,7 +53,9 @@ setup() {
   install_system "$@"
   install_python
   install_fonts
-  mkdir -p var
+  # The embedded default's files live under var/; the settings never create anything, so the
+  # filesystem broker's folders are made here, before seed_demo's transitions queue notices.
+  mkdir -p var/broker var/broker-processed var/broker-control
 }
 
 cmd_run() {
@@ -81,7 +83,6 @@ MSG
 # The embedded default needs no Redis: a Celery worker with embedded beat (-B) on the filesystem
 # broker under var/ runs the reminder sweep every 15 minutes; it stops when runserver exits.
 start_celery() {
-  mkdir -p var/broker var/broker-processed var/broker-control
   log "提醒：先执行一次到期提醒扫描（输出见 var/celery.log）"
   "$VENV/bin/python" manage.py reminders_sweep >>var/celery.log 2>&1 || true
   log "启动 Celery 工作进程和定时任务（文件系统消息队列，日志 var/celery.log）"

@@ -3,11 +3,23 @@
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
+# GENERAL
+# ------------------------------------------------------------------------------------------------
 DEBUG = False
+SECRET_KEY = "test-only-key-never-used-outside-the-test-suite"  # noqa: S105
+
+# AUTHENTICATION
+# ------------------------------------------------------------------------------------------------
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# EMAIL
+# ------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# CELERY
+# ------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = "memory://"
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = None
 # Redis used by integration tests only; a separate db number keeps it away from real data.
 TEST_REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")

@@ -25,6 +25,7 @@ from replies.models import IssuedLetter
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
+from tests.net import closed_port
 from tests.notifications.conftest import broker
 from tests.notifications.conftest import sweep
 
@@ -290,7 +291,7 @@ def test_broker_down_the_page_still_works_and_the_sweep_sends_it_later(
     a = item(world, S.DRAFTING)
     client.force_login(world.clerk)
     url = reverse("replies:submit", args=[a.pk])
-    with broker("redis://127.0.0.1:6390/0"):  # nothing listens there
+    with closed_port() as port, broker(f"redis://127.0.0.1:{port}/0"):  # nothing listens there
         started = time.monotonic()
         with (
             caplog.at_level(logging.ERROR, logger="notifications.hooks"),

@@ -212,7 +212,9 @@ def test_supervision_office_reads_but_cannot_act(client, world, item):
         reverse("replies:submit", kwargs={"assignment_id": item.pk}),
         reverse("proposals:transition", kwargs={"assignment_id": item.pk, "name": "approve"}),
     ):
-        assert client.post(url).status_code == 403
+        response = client.post(url)
+        assert response.status_code == 403
+        assert "只有本单位" in response.content.decode()  # the reason, on the Chinese 403 page
     assert snapshot(item) == before
 
 

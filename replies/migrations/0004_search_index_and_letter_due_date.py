@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('proposals', '0005_counts_and_keyset_index'),
-        ('replies', '0002_policy_library'),
+        ('replies', '0003_admin_labels'),
     ]
 
     operations = [
