@@ -75,10 +75,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if Bureau.objects.exists():
             self.stdout.write("演示数据已存在，跳过。")
+            self._derived_data()
             return
         with transaction.atomic():
             self._seed()
         self.stdout.write(self.style.SUCCESS("演示数据已创建。"))
+
+    def _derived_data(self) -> None:
+        """A database made before the stored counts and the search index existed gets them
+        (the services keep them from then on)."""
+        from proposals import tallies
+        from proposals.models import Proposal
+        from replies.models import SearchDoc
+        from replies.search import search_reindex
+
+        if tallies.check(repair=True):
+            self.stdout.write("已按全量重新计数修复看板和统计的计数。")
+        if SearchDoc.objects.count() != Proposal.objects.count():
+            search_reindex()
+            self.stdout.write("已重建检索索引。")
 
     # --- people and places -------------------------------------------------------------------
     def _seed(self) -> None:
