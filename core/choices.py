@@ -114,6 +114,9 @@ class AuditVerb(models.TextChoices):
     IMPORTED = "imported", "批量导入"
     WITHDRAWN = "withdrawn", "撤回"
     MERGED = "merged", "并案"
+    ATTACHMENT_ADDED = "attachment_added", "上传附件"
+    ATTACHMENT_REMOVED = "attachment_removed", "删除附件"
+    DATES_MOVED = "dates_moved", "期限按节假日顺延"
 
 
 class NoticeKind(models.TextChoices):
@@ -166,3 +169,41 @@ class TallyKey(models.TextChoices):
     @staticmethod
     def answer_class(code: str) -> str:
         return f"class:{code}"
+
+
+class CalendarAction(models.TextChoices):
+    """What a change of the holiday calendar did (proposals.CalendarChange.action)."""
+
+    SEEDED = "seeded", "自动导入"
+    DAY_SET = "day_set", "录入日期"
+    DAY_REMOVED = "day_removed", "删除日期"
+    PUBLISHED = "published", "标记为已完整发布"
+    UNPUBLISHED = "unpublished", "撤销完整发布"
+
+
+class CalendarSource(models.TextChoices):
+    """Where a year's holiday calendar came from."""
+
+    PACKAGE = "package", "chinese-calendar 自动导入"
+    OFFICE = "office", "交办机构录入"
+
+
+class AttachmentKind(models.TextChoices):
+    """File types accepted as attachments, detected from the bytes (never the extension)."""
+
+    PDF = "application/pdf", "PDF"
+    PNG = "image/png", "PNG 图片"
+    JPEG = "image/jpeg", "JPEG 图片"
+    DOCX = (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word 文档（.docx）",
+    )
+
+    @property
+    def extension(self) -> str:
+        return {
+            AttachmentKind.PDF: ".pdf",
+            AttachmentKind.PNG: ".png",
+            AttachmentKind.JPEG: ".jpg",
+            AttachmentKind.DOCX: ".docx",
+        }[self]

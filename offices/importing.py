@@ -21,16 +21,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from core.choices import AssignmentRole
 from core.choices import AuditVerb
+from core.choices import Body
 from core.exceptions import ApplicationError
 from core.validation import clean_text
+from proposals import calendar
 from proposals.access import handling_body
 from proposals.access import may_import
 from proposals.models import Bureau
 from proposals.models import Proposal
 from proposals.models import Session
+from proposals.services import CONTENT_MAX_LENGTH
+from proposals.services import assignment_due_dates
 from proposals.services import audit
 from proposals.services import proposal_register
 
@@ -41,10 +46,12 @@ COL_TITLE = "标题"
 COL_LEAD = "领衔人"
 COL_SIGNERS = "提出人数"
 COL_COSIGNERS = "附议人"
+COL_COLLECTIVE = "集体提案"
 COL_LEAD_UNITS = "主办单位"
 COL_CO_UNITS = "协办单位"
 COL_KEY = "重点"
 COL_DATE = "交办日期"
+COL_CONTENT = "内容"
 HEADERS: tuple[str, ...] = (
     COL_SESSION,
     COL_NUMBER,
@@ -52,11 +59,17 @@ HEADERS: tuple[str, ...] = (
     COL_LEAD,
     COL_SIGNERS,
     COL_COSIGNERS,
+    COL_COLLECTIVE,
     COL_LEAD_UNITS,
     COL_CO_UNITS,
     COL_KEY,
     COL_DATE,
+    COL_CONTENT,
 )
+# Columns a file may leave out (lists made with the earlier template): an absent column is
+# neither imported nor compared with items already registered.
+OPTIONAL_HEADERS: tuple[str, ...] = (COL_SIGNERS, COL_COSIGNERS, COL_COLLECTIVE, COL_CO_UNITS,
+                                     COL_KEY, COL_CONTENT)  # fmt: skip
 REQUIRED_HEADERS: tuple[str, ...] = (
     COL_SESSION,
     COL_NUMBER,
@@ -95,11 +108,21 @@ class ImportRow:
     co_bureaus: list[Bureau]
     is_key: bool
     assigned_date: dt.date
+    is_collective: bool | None = None  # None: the file has no 集体提案 column
+    content: str | None = None  # None: the file has no 内容 column
     exists: bool = False  # identical to an item already registered: skipped
+    warnings: list[str] = field(default_factory=list)  # shown, never block the import
 
     @property
     def status(self) -> str:
         return "已存在，跳过" if self.exists else "新增"
+
+    @property
+    def content_preview(self) -> str:
+        text = " ".join((self.content or "").split())
+        if not text:
+            return ""
+        return f"{text[:24]}…（{len(text)} 字）" if len(text) > 24 else text
 
     @property
     def lead_names(self) -> str:
@@ -128,6 +151,10 @@ class ImportPreview:
     @property
     def skipped_rows(self) -> list[ImportRow]:
         return [r for r in self.rows if r.exists]
+
+    @property
+    def warned_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.warnings]
 
 
 @dataclass(frozen=True)
@@ -194,11 +221,11 @@ def _date(value: Any) -> dt.date:
     raise ApplicationError(f"日期格式不正确（现为“{text}”），请填写如 2026-03-15")
 
 
-def _flag(value: Any) -> bool:
+def _flag(value: Any, *, word: str = "重点") -> bool:
     text = _text(value)
     if text in ("", "否", "N", "n", "0"):
         return False
-    if text in ("是", "Y", "y", "1", "重点"):
+    if text in ("是", "Y", "y", "1", word):
         return True
     raise ApplicationError(f"请填写“是”或“否”（现为“{text}”）")
 
@@ -257,10 +284,14 @@ def _existing_matches(*, item: ImportRow, proposal: Proposal) -> list[str]:
         diffs.append(COL_SIGNERS)
     if proposal.cosigners != item.cosigners:
         diffs.append(COL_COSIGNERS)
+    if item.is_collective is not None and proposal.is_collective != item.is_collective:
+        diffs.append(COL_COLLECTIVE)
     if proposal.is_key != item.is_key:
         diffs.append(COL_KEY)
     if proposal.assigned_date != item.assigned_date:
         diffs.append(COL_DATE)
+    if item.content is not None and proposal.content != item.content:
+        diffs.append(COL_CONTENT)
     # Compare with the bureaus the office assigned, not those a later reassignment brought in.
     assignments = list(proposal.assignments.all())
     successors = {a.reassigned_to_id for a in assignments if a.reassigned_to_id}
@@ -272,6 +303,30 @@ def _existing_matches(*, item: ImportRow, proposal: Proposal) -> list[str]:
     if co != {b.pk for b in item.co_bureaus}:
         diffs.append(COL_CO_UNITS)
     return diffs
+
+
+def _late_warnings(item: ImportRow, *, today: dt.date) -> list[str]:
+    """An earlier list imported today: counted from 交办日期 the reassignment window (and maybe
+    the reply period) would already be over. The window runs from today instead; the due date
+    stays as the session's policy gives it, so such an item arrives overdue."""
+    warnings = []
+    session = item.session
+    natural = calendar.add_workdays(item.assigned_date, session.reassignment_window_workdays)
+    if natural < today:
+        due, window = assignment_due_dates(
+            session=session,
+            role=AssignmentRole.LEAD,
+            assigned_date=item.assigned_date,
+            is_complex=False,
+            registered_on=today,
+        )
+        warnings.append(
+            f"按交办日期计算，申请调整期限已于{natural:%Y年%m月%d日}截止；"
+            f"导入后自今天起算，至{window:%Y年%m月%d日}止"
+        )
+        if due < today:
+            warnings.append(f"答复期限{due:%Y年%m月%d日}已过，导入后即为逾期")
+    return warnings
 
 
 def proposal_import_preview(*, data: bytes, filename: str, actor: Any) -> ImportPreview:
@@ -384,6 +439,15 @@ def proposal_import_preview(*, data: bytes, filename: str, actor: Any) -> Import
         )
         check(COL_KEY, lambda cell=cell: _flag(cell(COL_KEY)))
         check(COL_DATE, lambda cell=cell: _date(cell(COL_DATE)))
+        if COL_COLLECTIVE in columns:
+            check(COL_COLLECTIVE, lambda cell=cell: _flag(cell(COL_COLLECTIVE), word="集体"))
+        if COL_CONTENT in columns:
+            check(
+                COL_CONTENT,
+                lambda cell=cell: clean_text(
+                    _text(cell(COL_CONTENT)), label="内容", max_length=CONTENT_MAX_LENGTH
+                ),
+            )
 
         if COL_LEAD_UNITS in got and COL_CO_UNITS in got:
             both = {b.pk for b in got[COL_LEAD_UNITS]} & {b.pk for b in got[COL_CO_UNITS]}
@@ -420,10 +484,13 @@ def proposal_import_preview(*, data: bytes, filename: str, actor: Any) -> Import
                 co_bureaus=got[COL_CO_UNITS],
                 is_key=got[COL_KEY],
                 assigned_date=got[COL_DATE],
+                is_collective=got.get(COL_COLLECTIVE),
+                content=got.get(COL_CONTENT),
             )
         )
 
     # Against what is registered already: identical rows are skipped, clashing rows are errors.
+    today = timezone.localdate()
     numbers_by_session: dict[int, set[int]] = {}
     for item in parsed:
         numbers_by_session.setdefault(item.session.pk, set()).add(item.number)
@@ -436,6 +503,7 @@ def proposal_import_preview(*, data: bytes, filename: str, actor: Any) -> Import
     for item in parsed:
         proposal = existing.get((item.session.pk, item.number))
         if proposal is None:
+            item.warnings = _late_warnings(item, today=today)
             preview.rows.append(item)
             continue
         diffs = _existing_matches(item=item, proposal=proposal)
@@ -478,7 +546,9 @@ def proposal_import_commit(*, data: bytes, filename: str, actor: Any) -> ImportR
                 co_bureaus=item.co_bureaus,
                 signer_count=item.signer_count,
                 cosigners=item.cosigners,
+                is_collective=bool(item.is_collective),
                 is_key=item.is_key,
+                content=item.content or "",
                 actor=actor,
             )
             audit(
@@ -492,19 +562,19 @@ def proposal_import_commit(*, data: bytes, filename: str, actor: Any) -> ImportR
     return ImportResult(created=created, skipped=len(preview.skipped_rows))
 
 
-def import_template_rows() -> list[list[str]]:
-    """An example row for the downloadable template."""
+def import_template_rows(*, body: str) -> list[list[str]]:
+    """Example rows for the downloadable template, for the office's own body."""
+    if body == Body.CPPCC:
+        return [
+            ["区政协十届二次会议", "46", "关于由行业协会牵头以企引企进行产业链精准招商的建议",
+             "孙建文", "1", "", "否", "区经信局", "", "否", "2023-03-15",
+             "建议发挥行业协会作用，出台扶持政策……（委员原文全文）"],
+            ["区政协十届二次会议", "47", "关于支持民营企业参与乡村振兴的提案",
+             "民建临安区基层委员会", "1", "", "是", "区经信局", "", "否", "2023-03-15",
+             "（集体提案原文全文；领衔人填提出单位全称）"],
+        ]  # fmt: skip
     return [
-        [
-            "区十七届人大二次会议",
-            "50",
-            "关于进一步加强五金工具产业发展的建议",
-            "申卫康",
-            "13",
-            "张三、李四",
-            "区经信局",
-            "区商务局、区科技局",
-            "是",
-            "2023-03-15",
-        ]
-    ]
+        ["区十七届人大二次会议", "50", "关于进一步加强五金工具产业发展的建议", "申卫康", "13",
+         "张三、李四", "否", "区经信局", "区商务局、区科技局", "是", "2023-03-15",
+         "建议培育龙头企业、出台扶持政策、推动全产业链创新……（代表原文全文）"],
+    ]  # fmt: skip

@@ -21,5 +21,8 @@ def contacts_panel(
         "form": ContactForm(prefix="contact")
         if caps.record_contact and assignment.is_open
         else None,
-        "member": assignment.proposal.session.terms["member"],
+        # a collective proposal is addressed by its name only, never as 委员
+        "member": assignment.proposal.lead_proposer
+        if assignment.proposal.is_collective
+        else assignment.proposal.session.terms["member"],
     }

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from offices import calendar_views
+from offices import register_views
 from offices import views
 
 app_name = "office"
@@ -10,5 +12,7 @@ urlpatterns = [
     path("import/", views.import_view, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("audit/", views.audit_view, name="audit"),
+    path("register/", register_views.register_view, name="register"),
+    path("calendar/", calendar_views.calendar_view, name="calendar"),
     path("assignments/<int:assignment_id>/contact/", views.contact_record, name="contact"),
 ]

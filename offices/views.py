@@ -202,7 +202,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         filename="交办清单模板.xlsx",
         title="交办清单",
         headers=importing.HEADERS,
-        rows=importing.import_template_rows(),
+        rows=importing.import_template_rows(body=importing.import_office_body(actor=request.user)),
     )
 
 

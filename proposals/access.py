@@ -20,6 +20,7 @@ from core.exceptions import AccessDenied
 from core.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
+from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
 from proposals.workflow import Step
@@ -245,6 +246,49 @@ def may_import(*, user: Any) -> Can:
     return YES
 
 
+def may_register_items(*, user: Any) -> Can:
+    """The registration page: the NPC and CPPCC offices, each for its own sessions."""
+    if handling_body(user) is None:
+        return _denied("只有区人大常委会办公室或区政协办公室可以登记交办事项")
+    return YES
+
+
+def may_see_calendar(*, user: Any) -> Can:
+    if not reads_everything(user):
+        return _denied("只有交办机构和督查室可以查看节假日安排")
+    return YES
+
+
+def may_edit_calendar(*, user: Any) -> Can:
+    """The holiday calendar is kept by the NPC and CPPCC offices (it serves both)."""
+    if handling_body(user) is None:
+        return _denied("只有区人大常委会办公室或区政协办公室可以维护节假日安排")
+    return YES
+
+
+def may_see_proposal(*, user: Any, proposal: Proposal) -> Can:
+    """Everyone who may see one of the item's assignments sees the item: the offices and the
+    supervision office, and every bureau that has (or had) an assignment on it."""
+    if reads_everything(user):
+        return YES
+    staff = staff_of(user)
+    if (
+        staff is not None
+        and staff.bureau_id is not None
+        and proposal.assignments.filter(bureau_id=staff.bureau_id).exists()
+    ):
+        return YES
+    return _denied("事项不存在或您无权查看")
+
+
+def may_add_attachment(*, user: Any, proposal: Proposal) -> Can:
+    """The handling office adds the original suggestion (as at registration)."""
+    can = may_register(user=user, session=proposal.session)
+    if not can:
+        return _denied(f"只有{OfficeKind.handling(proposal.session.body).label}可以上传原件附件")
+    return YES
+
+
 def may_see_audit(*, user: Any) -> Can:
     if not reads_everything(user):
         return _denied("只有交办机构和督查室可以查看审计记录")
@@ -281,6 +325,7 @@ class AssignmentCaps:
     record_contact: Can
     update_contacts: Can
     withdraw: Can
+    add_attachment: Can
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
@@ -312,4 +357,5 @@ def assignment_capabilities(*, assignment: Assignment, user: Any) -> AssignmentC
         record_contact=may_record_contact(assignment=assignment, user=user),
         update_contacts=may_update_contacts(assignment=assignment, user=user),
         withdraw=may_withdraw(assignment=assignment, user=user),
+        add_attachment=may_add_attachment(user=user, proposal=assignment.proposal),
     )

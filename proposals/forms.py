@@ -7,11 +7,14 @@ from typing import Any
 from typing import cast
 
 from django import forms
+from django.conf import settings
 
 from core.exceptions import ApplicationError
 from core.validation import clean_text
 from proposals.models import Assignment
 from proposals.models import Bureau
+from proposals.services import Upload
+from proposals.services import attachments_check
 from proposals.workflow import Comment
 from proposals.workflow import ExtensionWorkflow
 from proposals.workflow import Step
@@ -122,3 +125,53 @@ class MergeForm(forms.Form):
         label="并入本届第几号", min_value=1, max_value=99999, widget=forms.NumberInput
     )
     reason = PlainTextField(label="并案说明", multiline=True, rows=2, required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files at once (the original suggestion: PDF, PNG/JPEG, .docx). Each is refused
+    with its name and the reason, by the attachment service's own check, before anything is
+    stored; the cleaned value is the list of uploads."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.docx"})
+        )
+        limit = settings.FUHAN_ATTACHMENT_MAX_BYTES // 1024 // 1024
+        kwargs.setdefault(
+            "help_text", f"PDF、PNG/JPEG 图片或 Word（.docx），可多选，每个不超过 {limit} MB"
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Upload]:
+        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+        if not files:
+            if self.required:
+                raise forms.ValidationError("请选择要上传的文件")
+            return []
+        limit = settings.FUHAN_ATTACHMENT_MAX_BYTES
+        uploads = []
+        for upload in files:
+            upload = super().clean(upload, initial)
+            if upload.size > limit:  # refused before it is read into memory
+                raise forms.ValidationError(
+                    f"“{upload.name}”过大（{upload.size / 1024 / 1024:.1f} MB），"
+                    f"附件不能超过 {limit / 1024 / 1024:.0f} MB"
+                )
+            uploads.append(Upload(upload.name, upload.read()))
+        try:
+            attachments_check(uploads)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return uploads
+
+
+class AttachmentUploadForm(forms.Form):
+    upload = AttachmentsField(label="上传原件")
+
+
+class ConfirmForm(forms.Form):
+    """A button with nothing to fill in (removing an attachment)."""

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,8 +10,11 @@ from django_fsm import FSMField
 
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
+from core.choices import AttachmentKind
 from core.choices import AuditVerb
 from core.choices import Body
+from core.choices import CalendarAction
+from core.choices import CalendarSource
 from core.choices import ContactMethod
 from core.choices import ExtensionState
 from core.choices import LetterFormat
@@ -176,6 +180,12 @@ class Session(BaseModel):
     co_unit_opinion_months = models.PositiveSmallIntegerField("协办意见期限（月）", default=1)
     extension_cap_months = models.PositiveSmallIntegerField("单次延期上限（月）", default=3)
     max_total_months = models.PositiveSmallIntegerField("自交办起最长期限（月）", default=6)
+    due_moves_to_workday = models.BooleanField(
+        "期限遇节假日顺延",
+        default=True,
+        help_text="按月计算的办结期限（交办、调整、延期上限、重新办理）落在周末或法定节假日时，"
+        "顺延至其后第一个工作日",
+    )
     reopen_period_months = models.PositiveSmallIntegerField("重新办理期限（月）", default=1)
     answer_classes = models.JSONField("答复分类", default=default_answer_classes)
     default_cc = models.JSONField("默认抄送单位", default=list, blank=True)
@@ -531,3 +541,128 @@ class DueTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}/{self.bureau_id}/{self.key}/{self.due_date}={self.n}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Stored under a random name: the uploader's file name is only ever shown, never a path."""
+    kind = AttachmentKind(instance.content_type)
+    return f"attachments/{instance.sha256[:2]}/{uuid.uuid4().hex}{kind.extension}"
+
+
+class Attachment(models.Model):
+    """The original suggestion or proposal as the office received it (PDF, image, .docx)."""
+
+    Kind = AttachmentKind
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="attachments", verbose_name="建议提案"
+    )
+    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    content_type = models.CharField("文件类型", max_length=100, choices=Kind.choices)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "原件附件"
+        verbose_name_plural = "原件附件"
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def opens_inline(self) -> bool:
+        """PDFs and images open in the browser; Word files download."""
+        return self.content_type != AttachmentKind.DOCX
+
+    @property
+    def size_label(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / 1024 / 1024:.1f} MB"
+        return f"{max(1, round(self.size / 1024))} KB"
+
+
+class HolidayYear(BaseModel):
+    """One year of the official holiday calendar. `complete` says the office has entered the
+    State Council's whole notice for the year (or chinese-calendar supplied it): until then the
+    working-day counts that reach the year are provisional."""
+
+    Source = CalendarSource
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    complete = models.BooleanField("已完整录入", default=False)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发布人",
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "节假日年度"
+        verbose_name_plural = "节假日年度"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年"
+
+
+class CalendarDay(BaseModel):
+    """A day that differs from the Monday-to-Friday rule: a holiday (is_workday False, also on
+    the weekend days of a holiday span) or a make-up working day (调休上班, is_workday True)."""
+
+    holiday_year = models.ForeignKey(
+        HolidayYear, on_delete=models.CASCADE, related_name="days", verbose_name="年度"
+    )
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班", default=False)
+    name = models.CharField("名称", max_length=30, help_text="如：春节、国庆节调休")
+
+    class Meta:
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}（{'上班' if self.is_workday else '放假'}）"
+
+
+class CalendarChange(models.Model):
+    """The holiday calendar's audit rows: who changed which day of which year, and when."""
+
+    Action = CalendarAction
+
+    year = models.PositiveSmallIntegerField("年度", db_index=True)
+    date = models.DateField("日期", null=True, blank=True)
+    action = models.CharField("操作", max_length=12, choices=Action.choices)
+    message = models.CharField("说明", max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "节假日修改记录"
+        verbose_name_plural = "节假日修改记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_action_display()} {self.message}"

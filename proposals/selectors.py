@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists
+from django.db.models import Max
 from django.db.models import OuterRef
 from django.db.models import Q
 from django.db.models import QuerySet
@@ -179,6 +180,7 @@ class Due:
 
     text: str
     overdue: bool = False
+    provisional: bool = False  # the count reaches a year whose holidays are not entered yet
 
     def __str__(self) -> str:
         return self.text
@@ -193,4 +195,38 @@ def due_label(*, assignment: Assignment, today: dt.date | None = None) -> Due:
         return Due(f"已逾期 {(today - assignment.due_date).days} 天", overdue=True)
     if assignment.due_date == today:
         return Due("今日到期")
-    return Due(f"{calendar.workdays_between(today, assignment.due_date)} 个工作日后到期")
+    left = calendar.workdays_between(today, assignment.due_date)
+    missing = calendar.provisional(today, assignment.due_date)
+    if missing:
+        years = "、".join(str(y) for y in missing)
+        return Due(f"约 {left} 个工作日后到期（{years} 年节假日尚未录入）", provisional=True)
+    return Due(f"{left} 个工作日后到期")
+
+
+@dataclass(frozen=True)
+class CalendarWarning:
+    """Open deadlines reach years whose holiday calendar is not entered: counts are provisional."""
+
+    years: tuple[int, ...]
+    latest_due: dt.date
+
+    @property
+    def years_text(self) -> str:
+        return "、".join(str(y) for y in self.years)
+
+
+def calendar_warning(*, user: Any, today: dt.date | None = None) -> CalendarWarning | None:
+    """For the offices' inbox and board: do the open items' deadlines reach a year whose
+    holidays are not entered (2027 before the State Council's notice is)? One query."""
+    if not reads_everything(user):
+        return None
+    today = today or timezone.localdate()
+    latest = (
+        Assignment.objects.filter(state__in=S.open(), proposal__status=ProposalStatus.ACTIVE)
+        .aggregate(latest=Max("due_date"))
+        .get("latest")
+    )
+    if latest is None:
+        return None
+    missing = calendar.provisional(today, max(latest, today))
+    return CalendarWarning(missing, latest) if missing else None

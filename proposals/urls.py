@@ -18,4 +18,15 @@ urlpatterns = [
     path("assignments/<int:assignment_id>/withdraw/", views.proposal_withdraw, name="withdraw"),
     path("assignments/<int:assignment_id>/merge/", views.proposal_merge, name="merge"),
     path("extensions/<int:extension_id>/decide/", views.extension_decide, name="extension_decide"),
+    path(
+        "assignments/<int:assignment_id>/attachments/",
+        views.attachment_upload,
+        name="attachment_upload",
+    ),
+    path(
+        "assignments/<int:assignment_id>/attachments/<int:attachment_id>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

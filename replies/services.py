@@ -298,10 +298,14 @@ def _record_feedback(
         ),
     )
     if satisfaction == Satisfaction.UNSATISFIED:
-        months = assignment.proposal.session.reopen_period_months
+        session = assignment.proposal.session
 
         def new_period(a: Assignment) -> None:
-            a.due_date = calendar.add_months(timezone.localdate(), months)
+            a.due_date = calendar.due_after_months(
+                timezone.localdate(),
+                session.reopen_period_months,
+                move_to_workday=session.due_moves_to_workday,
+            )
 
         run_transition(
             assignment_id=assignment_id,

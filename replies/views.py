@@ -104,9 +104,12 @@ def draft_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 
 def _editor_context(assignment: Assignment, form: Any) -> dict[str, Any]:
-    """The editor page: the form and the policy library for citations."""
+    """The editor page: the form, the item's own text and originals (what the clerk answers),
+    and the policy library for citations."""
     return {
         "a": assignment,
+        "p": assignment.proposal,
+        "attachments": list(assignment.proposal.attachments.all()),
         "form": form,
         "policies": policy_document_list(limit=30),
     }

@@ -69,3 +69,14 @@ def world(db) -> World:
 def _media_root(settings, tmp_path):
     """Issued letters' PDFs go to a temporary folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """Each test reads the holiday calendar of its own database state (a test that enters 2027
+    rolls back; the next one must not see 2027 from this process's snapshot)."""
+    from proposals import calendar
+
+    calendar.invalidate()
+    yield
+    calendar.invalidate()

@@ -262,3 +262,11 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("FUHAN_LOGIN_FAILURE_WINDOW", default=15 
 PDF_ASSET_ROOT = BASE_DIR / "replies" / "pdf_assets"
 # Reply letter fonts (Fandol), installed by scripts/install_fonts.sh with their fontconfig file.
 PDF_FONT_DIR = env.path("FUHAN_FONT_DIR", default=str(VAR_DIR / "fonts"))
+# --- Item content and the holiday calendar (issue 9: proposals/calendar.py, attachments) -------
+# Other processes (workers, web processes) re-read the holiday calendar at most this long after
+# an office changed it; the process that made the change re-reads it at once. 0: never by time.
+FUHAN_CALENDAR_RECHECK_SECONDS = env.int("FUHAN_CALENDAR_RECHECK_SECONDS", default=60)
+# Attachments (the original suggestion: PDF, PNG, JPEG, .docx), stored under MEDIA_ROOT and
+# served only through the access-checked download view.
+FUHAN_ATTACHMENT_MAX_BYTES = env.int("FUHAN_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+FUHAN_ATTACHMENTS_PER_UPLOAD = env.int("FUHAN_ATTACHMENTS_PER_UPLOAD", default=10)

@@ -23,3 +23,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = None
 # Redis used by integration tests only; a separate db number keeps it away from real data.
 TEST_REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Calendar changes invalidate the snapshot explicitly; no re-read by time, so that the query
+# counts the board tests compare never include one.
+FUHAN_CALENDAR_RECHECK_SECONDS = 0

@@ -21,11 +21,17 @@ from proposals.services.runner import run_extension_decision
 
 
 def extension_latest_allowed(*, assignment: Assignment) -> dt.date:
-    """An extension adds at most `extension_cap_months` and never passes `max_total_months`."""
+    """An extension adds at most `extension_cap_months` and never passes `max_total_months`
+    (each moved off a weekend or holiday when the session's policy says so)."""
     session = assignment.proposal.session
+    move = session.due_moves_to_workday
     return min(
-        calendar.add_months(assignment.due_date, session.extension_cap_months),
-        calendar.add_months(assignment.assigned_date, session.max_total_months),
+        calendar.due_after_months(
+            assignment.due_date, session.extension_cap_months, move_to_workday=move
+        ),
+        calendar.due_after_months(
+            assignment.assigned_date, session.max_total_months, move_to_workday=move
+        ),
     )
 
 

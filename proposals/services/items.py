@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.db import transaction
+from django.utils import timezone
 
 from core.choices import AssignmentRole
 from core.choices import AuditVerb
@@ -23,21 +24,45 @@ from proposals.models import Assignment
 from proposals.models import Bureau
 from proposals.models import Proposal
 from proposals.models import Session
+from proposals.services.attachments import Upload
+from proposals.services.attachments import attachments_check
+from proposals.services.attachments import attachments_store
 from proposals.services.common import audit
+
+# The full text of a suggestion (内容): long ones run to a few thousand characters.
+CONTENT_MAX_LENGTH = 50_000
 
 # --- due dates -------------------------------------------------------------------------------
 
 
+def reassignment_window_start(*, assigned_date: dt.date, registered_on: dt.date) -> dt.date:
+    """The bureau can only ask for reassignment once it has the item: the window runs from the
+    later of 交办日期 and the day the item is registered (an earlier list imported today)."""
+    return max(assigned_date, registered_on)
+
+
 def assignment_due_dates(
-    *, session: Session, role: str, assigned_date: dt.date, is_complex: bool
+    *,
+    session: Session,
+    role: str,
+    assigned_date: dt.date,
+    is_complex: bool,
+    registered_on: dt.date | None = None,
 ) -> tuple[dt.date, dt.date]:
-    """(due date, last day to ask for reassignment) under the session's policy."""
+    """(due date, last day to ask for reassignment) under the session's policy. The due date
+    counts from 交办日期 (and moves off a weekend or holiday when the policy says so); the
+    reassignment window from the day the bureau receives the item."""
     if role == AssignmentRole.CO_UNIT:
         months = session.co_unit_opinion_months
     else:
         months = session.complex_period_months if is_complex else session.reply_period_months
-    due = calendar.add_months(assigned_date, months)
-    window = calendar.add_workdays(assigned_date, session.reassignment_window_workdays)
+    due = calendar.due_after_months(
+        assigned_date, months, move_to_workday=session.due_moves_to_workday
+    )
+    start = reassignment_window_start(
+        assigned_date=assigned_date, registered_on=registered_on or timezone.localdate()
+    )
+    window = calendar.add_workdays(start, session.reassignment_window_workdays)
     return due, window
 
 
@@ -81,10 +106,13 @@ def proposal_register(
     is_key: bool = False,
     is_complex: bool = False,
     content: str = "",
+    attachments: Sequence[Upload] = (),
     actor: Any,
 ) -> Proposal:
-    """Register an item and assign it (交办) to its lead unit(s) and co-units in one step."""
+    """Register an item and assign it (交办) to its lead unit(s) and co-units in one step, with
+    the original's files. Everything is checked first: a refusal writes nothing."""
     may_register(user=actor, session=session).require()
+    checked = attachments_check(attachments)
     if number < 1:
         raise ApplicationError("编号必须是正整数")
     if signer_count < 1:
@@ -106,7 +134,7 @@ def proposal_register(
         is_collective=is_collective,
         is_key=is_key,
         is_complex=is_complex,
-        content=clean_text(content, label="内容"),
+        content=clean_text(content, label="内容", max_length=CONTENT_MAX_LENGTH),
         assigned_date=assigned_date,
     )
     proposal.full_clean()
@@ -134,6 +162,8 @@ def proposal_register(
             "、".join(b.short_name for b in co_bureaus) or "无",
         ),
     )
+    if checked:
+        attachments_store(proposal=proposal, checked=checked, actor=actor)
     return proposal
 
 

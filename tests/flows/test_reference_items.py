@@ -30,7 +30,8 @@ def walk_to_cc_sent(world, *, session, number, title, proposer, signers, body_fi
     )
     a = proposal.assignments.get()
     assert a.state == S.ASSIGNED
-    assert a.due_date == dt.date(2023, 6, 10)  # 3 months under the session policy
+    # 3 months under the session policy: Saturday 06-10, moved to the next working day
+    assert a.due_date == dt.date(2023, 6, 12)
     ps.assignment_transition(name="accept", assignment_id=a.pk, actor=world.clerk)
     ps.assignment_transition(name="start_drafting", assignment_id=a.pk, actor=world.clerk)
     rs.reply_save_draft(

@@ -5,6 +5,8 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 from openpyxl import Workbook
@@ -12,6 +14,7 @@ from openpyxl import Workbook
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from offices import importing
+from proposals import calendar
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import Proposal
@@ -289,3 +292,135 @@ def test_oversized_upload_is_refused_before_reading(world, client, settings, tmp
     assert "文件过大" in response.content.decode()
     assert list(tmp_path.iterdir()) == []
     assert Proposal.objects.count() == 0
+
+
+# --- 内容, 集体提案, and the reassignment window of earlier lists (issue 9) --------------------
+
+NEW_HEADERS = [*HEADERS[:6], "集体提案", *HEADERS[6:], "内容"]
+LONG_TEXT = "一、现状\n我区五金工具产业规模大而不强。\n二、建议\n" + "培育龙头企业。" * 400
+
+
+def cppcc_rows():
+    s = "区政协十届二次会议"
+    return [
+        [s, 46, "关于由行业协会牵头以企引企进行产业链精准招商的建议", "孙建文", 1, "", "否",
+         "区经信局", "", "否", "2026-11-27", LONG_TEXT],
+        [s, 47, "关于支持民营企业参与乡村振兴的提案", "民建临安区基层委员会", 1, "", "是",
+         "区经信局", "区商务局", "是", "2026-11-27", "集体提案原文。"],
+    ]  # fmt: skip
+
+
+@time_machine.travel(dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC), tick=False)
+def test_content_and_collective_columns_are_imported_and_compared(world, client):
+    data = xlsx(cppcc_rows(), headers=NEW_HEADERS)
+    preview = importing.proposal_import_preview(data=data, filename="政协.xlsx", actor=world.cppcc)
+    assert preview.errors == []
+    assert [r.warnings for r in preview.rows] == [[], []]
+    result = importing.proposal_import_commit(data=data, filename="政协.xlsx", actor=world.cppcc)
+    assert len(result.created) == 2
+    p46 = Proposal.objects.get(number=46)
+    assert p46.content == LONG_TEXT.strip()
+    assert (p46.is_collective, p46.salutation) == (False, "孙建文委员")
+    p47 = Proposal.objects.get(number=47)
+    assert (p47.is_collective, p47.salutation, p47.content) == (
+        True,
+        "民建临安区基层委员会",
+        "集体提案原文。",
+    )
+    # the clerk reads the imported text on the item page, and the office adds the original
+    a = p47.assignments.get(role="lead")
+    from proposals import services as ps
+    from tests.proposals.attachment_files import pdf_bytes
+
+    ps.attachment_add(
+        proposal_id=p47.pk, actor=world.cppcc, uploads=[ps.Upload("集体提案.pdf", pdf_bytes())]
+    )
+    client.force_login(world.clerk)
+    page = client.get(reverse("proposals:assignment", args=[a.pk])).content.decode()
+    assert "集体提案原文。" in page
+    assert "集体提案.pdf" in page
+    assert "委员会委员" not in page
+
+    # importing the same file again changes nothing; a changed text or flag is an error
+    before = snapshot()
+    again = importing.proposal_import_commit(data=data, filename="政协.xlsx", actor=world.cppcc)
+    assert (again.created, again.skipped) == ([], 2)
+    assert snapshot() == before
+    rows = cppcc_rows()
+    rows[0][11] = "改过的原文"
+    rows[1][6] = "否"
+    preview = importing.proposal_import_preview(
+        data=xlsx(rows, headers=NEW_HEADERS), filename="政协.xlsx", actor=world.cppcc
+    )
+    messages = {e.row: e.message for e in preview.errors}
+    assert "内容" in messages[2]
+    assert "集体提案" in messages[3]
+    # a file without the new columns (the earlier template) compares only what it has
+    old = [r[:6] + r[7:11] for r in cppcc_rows()]
+    preview = importing.proposal_import_preview(
+        data=xlsx(old), filename="旧模板.xlsx", actor=world.cppcc
+    )
+    assert preview.errors == []
+    assert [r.status for r in preview.rows] == ["已存在，跳过"] * 2
+
+
+def test_bad_collective_flag_and_html_in_the_text_are_errors(world):
+    rows = cppcc_rows()
+    rows[0][6] = "也许"
+    rows[1][11] = "<img src=x onerror=alert(1)>"
+    preview = importing.proposal_import_preview(
+        data=xlsx(rows, headers=NEW_HEADERS), filename="政协.xlsx", actor=world.cppcc
+    )
+    assert [(e.row, e.column) for e in preview.errors] == [(2, "集体提案"), (3, "内容")]
+    assert "是”或“否" in preview.errors[0].message
+    assert "HTML" in preview.errors[1].message
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC), tick=False)
+def test_an_earlier_list_gets_its_window_from_today_and_the_preview_warns(
+    world, client, settings, tmp_path
+):
+    """Imported on Friday 2026-11-27: row 2 was assigned in March 2023 (window long closed and
+    reply overdue), row 3 on 11-20 (window, counted from 交办, closed on 11-27? no: 11-27 is
+    its last day, so no warning), row 4 yesterday."""
+    s = "区十七届人大二次会议"
+    rows = [
+        [s, 50, "关于五金工具产业的建议", "申卫康", 13, "", "区经信局", "", "是", "2023-03-15"],
+        [s, 51, "关于上周交办的建议", "王五", 1, "", "区经信局", "", "否", "2026-11-20"],
+        [s, 52, "关于昨天交办的建议", "赵六", 1, "", "区经信局", "", "否", "2026-11-26"],
+        [s, 53, "关于两周前交办的建议", "钱七", 1, "", "区经信局", "", "否", "2026-11-13"],
+    ]  # fmt: skip
+    data = xlsx(rows)
+    preview = importing.proposal_import_preview(data=data, filename="旧清单.xlsx", actor=world.npc)
+    assert preview.ok  # warnings never block
+    warnings = {r.number: r.warnings for r in preview.rows}
+    window = calendar.add_workdays(dt.date(2026, 11, 27), 5)  # from today
+    assert warnings[50] == [
+        f"按交办日期计算，申请调整期限已于2023年03月22日截止；导入后自今天起算，至{window:%Y年%m月%d日}止",
+        "答复期限2023年06月15日已过，导入后即为逾期",
+    ]
+    assert warnings[51] == []  # 11-20 + 5 working days = 11-27, today: still open
+    assert warnings[52] == []
+    assert len(warnings[53]) == 1
+    assert "已于2026年11月20日截止" in warnings[53][0]
+
+    settings.IMPORT_STAGING_DIR = tmp_path
+    client.force_login(world.npc)
+    response = client.post(
+        reverse("office:import"),
+        {"step": "preview", "file": SimpleUploadedFile("旧清单.xlsx", data)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<th>提示</th>" in page
+    assert "2 行按交办日期计算申请调整期限已过" in page
+    assert "导入后即为逾期" in page
+
+    importing.proposal_import_commit(data=data, filename="旧清单.xlsx", actor=world.npc)
+    a50 = Assignment.objects.get(proposal__number=50)
+    assert a50.due_date == dt.date(2023, 6, 15)  # the reply period still counts from 交办
+    assert a50.reassignment_deadline == window  # the window from the day it arrived
+    a52 = Assignment.objects.get(proposal__number=52)
+    assert a52.reassignment_deadline == window  # later of 11-26 and today
+    page = client.get(reverse("proposals:assignment", args=[a50.pk])).content.decode()
+    assert "自收到之日起 5 个工作日" in page

@@ -30,6 +30,7 @@ def register(world, **overrides):
     return ps.proposal_register(**args)
 
 
+@time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
 def test_register_computes_due_dates_from_the_session_policy(world):
     p = register(world, co_bureaus=[world.other_bureau], is_complex=False)
     lead = p.assignments.get(role="lead")
@@ -138,9 +139,10 @@ def test_reassignment_moves_the_item_and_restarts_its_periods(world):
     assert new.due_date == dt.date(2026, 12, 30)
 
 
-def test_calendar_counts_make_up_weekends_and_falls_back_for_unknown_years(caplog):
+def test_calendar_counts_make_up_weekends_and_falls_back_for_unknown_years(db, caplog):
     assert calendar.is_workday(dt.date(2026, 10, 1)) is False  # 国庆
     assert calendar.add_workdays(dt.date(2026, 2, 13), 1) == dt.date(2026, 2, 14)  # 春节调休周六
     assert calendar.add_workdays(dt.date(2027, 12, 31), 1) == dt.date(2028, 1, 3)
+    assert calendar.provisional(dt.date(2026, 12, 1), dt.date(2028, 1, 3)) == (2027, 2028)
     assert "按周一至周五计算" in caplog.text
     assert calendar.add_months(dt.date(2026, 11, 30), 3) == dt.date(2027, 2, 28)

@@ -23,6 +23,7 @@ from core.choices import Satisfaction
 from core.choices import StaffRole
 from core.names import person_name
 from offices.contacts import assignment_record_contact
+from proposals import calendar
 from proposals import services as ps
 from proposals.models import Bureau
 from proposals.models import Office
@@ -63,6 +64,32 @@ USERS = [
 ]
 
 
+def _content(title: str, proposer: str) -> str:
+    """The demo items' full text (内容), as a deputy or member would write it."""
+    subject = title.removeprefix("关于").removesuffix("的建议").removesuffix("的提案")
+    return (
+        f"{subject}事关我区制造业高质量发展。近年来，我区在这方面做了大量工作，"
+        "取得了一定成效，但仍存在政策支持不够精准、部门协同不够顺畅、企业获得感不强等问题。\n"
+        "为此建议：\n"
+        f"1. 制定{subject}的专项工作方案，明确目标任务和责任部门；\n"
+        "2. 加大财政资金扶持力度，完善奖补政策，简化申报流程；\n"
+        "3. 建立部门联动机制，定期听取企业意见，协调解决实际困难；\n"
+        f"4. 加强宣传引导，总结推广典型经验。（{proposer}）"
+    )
+
+
+def _original_pdf(title: str, proposer: str) -> bytes:
+    """A one-page stand-in for the paper original the office scans (a real PDF)."""
+    import weasyprint  # slow import: only here
+
+    html = (
+        "<html><body style=\"font-family: 'Noto Serif CJK SC', serif; font-size: 16pt\">"
+        f'<h1 style="font-size: 20pt; text-align: center">{title}</h1>'
+        f"<p>提出人：{proposer}</p><p>（演示用原件，内容见系统中的全文。）</p></body></html>"
+    )
+    return bytes(weasyprint.HTML(string=html).write_pdf())
+
+
 def _name_split(full: str) -> dict[str, str]:
     # The whole Chinese name in first_name: Django's get_full_name() is "first last", which
     # would print 顾小晶 as "小晶 顾" on the letters and pages.
@@ -73,6 +100,12 @@ class Command(BaseCommand):
     help = "创建演示数据（单位、机构、用户、会议届次、建议提案及复函）"
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The holiday calendar (migrate seeds it too): the years chinese-calendar knows, so the
+        # demo's 2023 and current sessions count real working days; a deadline in a year it
+        # does not know (2027) shows the offices' warning until they enter that year.
+        added = ps.holiday_calendar_seed()
+        if added:
+            self.stdout.write(f"节假日安排：已从 chinese-calendar 导入 {added[0]}–{added[-1]} 年。")
         if Bureau.objects.exists():
             self.stdout.write("演示数据已存在，跳过。")
             self._derived_data()
@@ -80,6 +113,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._seed()
         self.stdout.write(self.style.SUCCESS("演示数据已创建。"))
+        today = timezone.localdate()
+        missing = [y for y in (today.year, today.year + 1) if not calendar.year_known(y)]
+        if missing:
+            years = "、".join(str(y) for y in missing)
+            self.stdout.write(
+                f"提示：{years} 年节假日安排尚未录入，相关期限暂按周一至周五估算；"
+                f"交办机构可在“节假日”页面录入。"
+            )
 
     def _derived_data(self) -> None:
         """A database made before the stored counts and the search index existed gets them
@@ -173,6 +214,7 @@ class Command(BaseCommand):
         **extra: Any,
     ) -> Any:
         office = self.user[OFFICE_USER[session.body]]
+        extra.setdefault("content", _content(title, proposer))
         proposal = ps.proposal_register(
             session=session,
             number=number,
@@ -278,7 +320,21 @@ class Command(BaseCommand):
             "jxj",
             signer_count=13,
             is_key=True,
-            content="建议培育龙头企业、出台扶持政策、推动全产业链创新，进一步加强我区五金工具产业发展。",
+            content=(
+                "我区五金工具产业历史悠久，是传统优势产业，但企业规模偏小、创新能力不足、"
+                "品牌影响力不强。\n"
+                "为此建议：\n"
+                "1. 培育龙头企业，支持企业兼并重组、做大做强；\n"
+                "2. 出台专项扶持政策，加大技术改造和研发投入补助；\n"
+                "3. 推动全产业链创新，建设公共检测和设计服务平台；\n"
+                "4. 加强区域品牌建设，组织企业参加国内外展会。"
+            ),
+            attachments=[
+                ps.Upload(
+                    "第50号建议（原件）.pdf",
+                    _original_pdf("关于进一步加强五金工具产业发展的建议", "申卫康等13位代表"),
+                )
+            ],
         )
         a46 = self._register(
             self.cppcc23,
@@ -287,7 +343,12 @@ class Command(BaseCommand):
             "孙建文",
             dt.date(2023, 3, 10),
             "jxj",
-            content="建议发挥行业协会作用，出台扶持政策，由协会牵头以企引企开展产业链精准招商。",
+            content=(
+                "行业协会熟悉产业链上下游，掌握企业需求和招商线索。\n"
+                "建议：一是由行业协会牵头，梳理产业链缺链、短链环节，编制招商图谱；"
+                "二是出台以企引企奖励政策，对引进产业链配套项目的企业和协会给予奖励；"
+                "三是建立招商信息共享机制，提高招商精准度。"
+            ),
         )
         body50 = (DEMO / "reply_npc_50.txt").read_text(encoding="utf-8")
         body46 = (DEMO / "reply_cppcc_46.txt").read_text(encoding="utf-8")
@@ -450,7 +511,7 @@ class Command(BaseCommand):
             actor=self._leader(a),
             comment="请补充今年工业互联网平台培育的具体数据，并与区科技局核对口径。",
         )
-        # 11. a collective proposal, accepted
+        # 11. a collective proposal (集体提案): addressed by the committee's name alone, 您们
         a = self._register(
             cppcc,
             23,
@@ -459,8 +520,14 @@ class Command(BaseCommand):
             ago(10),
             "jxj",
             is_collective=True,
+            attachments=[
+                ps.Upload(
+                    "民盟临安区基层委员会集体提案（原件）.pdf",
+                    _original_pdf("关于培育制造业数字化服务商的提案", "民盟临安区基层委员会"),
+                )
+            ],
         )
-        self._to(a, S.ACCEPTED)
+        self._to(a, S.DRAFTING, body_for(a), "B")
         # 12. issued, proposer unsatisfied, reopened
         a = self._register(cppcc, 30, "关于加快光电产业集群发展的提案", "沈立群", ago(95), "jxj")
         self._to(a, S.CC_SENT, body_for(a), "C", issued_on=ago(20))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0004_proposal_withdraw_merge'),
+        ('proposals', '0005_holiday_calendar_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
