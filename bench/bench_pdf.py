@@ -1,11 +1,26 @@
-"""Reply-letter PDF rendering speed (not a test). Needs no database: the letters are built from
-the demo bodies as the renderer's plain context.
+"""Reply-letter PDF speed, side by side with LibreOffice (not a test). Renders the real demo
+letters (区十七届人大二次会议第50号建议 and 区政协十届二次会议第46号提案, issued with the demo seal)
+from the renderer's plain context, so it needs no database.
 
-    .venv/bin/python bench/bench_pdf.py [--runs 15] [--batch 200] [--workers 2]
+    .venv/bin/python bench/bench_pdf.py [--runs 20] [--batch 50] [--zip 200]
+                                        [--broker redis://127.0.0.1:6379/11] [--no-libreoffice]
 
-Prints the median and spread of rendering one 3-page letter, then letters per second for a
-batch rendered in one process and in --workers processes (this machine has 2 cores).
-Target: under 200 ms per letter.
+Prints, for each letter: process start + first render (a fresh Python process: interpreter,
+Django, WeasyPrint and fonts, one letter), warm median and p95 (one process, the same letter
+again and again), a batch of --batch letters in one process and across all cores, the same
+letter as an equivalent .docx converted by LibreOffice headless (one soffice process for the
+whole batch, and one soffice start + one conversion) with the ratios; then signing one letter
+(PAdES, a throw-away certificate) and the session ZIP of --zip letters rendered across all
+cores by a Celery worker (prefork, one process per core) through --broker.
+
+Setup (here, never in the tests): LibreOffice comes from Debian (apt-get install
+--no-install-recommends libreoffice-writer-nogui) and python-docx (the bench extra of
+pyproject.toml) is installed into this virtualenv when missing.
+
+Left out: the database (issuance, storing the file), the web request, the Django template's
+share of a live preview; LibreOffice gets a .docx built beforehand (building it is not timed)
+and its own fonts setup (the same Fandol fonts through fontconfig); the Celery figure includes
+the broker round trips and writing the ZIP, not worker start-up.
 """
 
 from __future__ import annotations
@@ -13,9 +28,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -23,34 +42,85 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-import django  # noqa: E402
-
-django.setup()
-
-from replies.pdf import LetterContext  # noqa: E402
-from replies.pdf import body_paragraphs  # noqa: E402
-from replies.pdf import render_letter_pdf  # noqa: E402
-
 DEMO = ROOT / "offices" / "demo"
+LETTERS = {
+    "50": {
+        "body": "reply_npc_50.txt",
+        "number": "临经信建复〔2023〕41号",
+        "title": ("杭州市临安区经济和信息化局关于", "区十七届人大二次会议第50号建议的复函"),
+        "salutation": "申卫康等13位代表",
+        "term": "承办",
+        "cc": ("区人大常委会办公室", "区人大代表工委", "区政府督查室"),
+    },
+    "46": {
+        "body": "reply_cppcc_46.txt",
+        "number": "临经信提复〔2023〕42号",
+        "title": ("杭州市临安区经济和信息化局关于", "区政协十届二次会议第46号提案的复函"),
+        "salutation": "孙建文委员",
+        "term": "主办",
+        "cc": ("区政协办公室", "区政协提案委员会", "区政府督查室"),
+    },
+}
+ORGAN = "杭州市临安区经济和信息化局"
+ISSUED = dt.date(2023, 5, 8)
 
 
-def base_context(body: str, number: int) -> LetterContext:
+def _django() -> None:
+    import django
+
+    django.setup()
+
+
+def context(which: str, serial: int | None = None):
+    from proposals.seals import demo_seal_png
+    from replies.pdf import LetterContext
+    from replies.pdf import body_paragraphs
+
+    spec = LETTERS[which]
+    number = spec["number"]
+    if serial is not None:
+        number = number.split("〕")[0] + f"〕{serial}号"
     return LetterContext(
         letter_format="file",
-        organ="杭州市临安区经济和信息化局",
-        doc_number=f"临经信提复〔2023〕{number}号",
-        doc_number_blank="临经信提复〔2023〕\u3000\u3000号",
+        organ=ORGAN,
+        doc_number=number,
+        doc_number_blank="",
         answer_class="A",
-        title_lines=("杭州市临安区经济和信息化局关于", "区政协十届二次会议第46号提案的复函"),
-        salutation="孙建文委员",
-        paragraphs=body_paragraphs(body),
-        contact_term="主办",
+        title_lines=spec["title"],
+        salutation=spec["salutation"],
+        paragraphs=body_paragraphs((DEMO / spec["body"]).read_text(encoding="utf-8")),
+        contact_term=spec["term"],
         leader_name="顾小晶",
         clerk_name="楼伟荣",
         phone="89541421",
-        cc_list=("区政协办公室", "区政协提案委员会", "区政府督查室"),
-        issued_date=dt.date(2023, 5, 8),
+        cc_list=spec["cc"],
+        issued_date=ISSUED,
+        seal_png=_seal(demo_seal_png),
     )
+
+
+_SEAL: bytes | None = None
+
+
+def _seal(make) -> bytes:
+    global _SEAL
+    if _SEAL is None:
+        _SEAL = make()
+    return _SEAL
+
+
+def render(which: str, serial: int | None = None) -> bytes:
+    from replies.pdf import render_letter_pdf
+
+    return render_letter_pdf(context(which, serial), draft=False)
+
+
+def render_many(args: tuple[str, int, int]) -> int:
+    which, start, count = args
+    _django()
+    for i in range(count):
+        render(which, start + i)
+    return count
 
 
 def pages(pdf: bytes) -> int:
@@ -59,74 +129,394 @@ def pages(pdf: bytes) -> int:
     return len(pypdfium2.PdfDocument(pdf))
 
 
-def three_page_body() -> str:
-    """The CPPCC demo reply (item 46), cut to the paragraphs that make a 3-page letter."""
-    lines = (DEMO / "reply_cppcc_46.txt").read_text(encoding="utf-8").splitlines()
-    for n in range(len(lines), 0, -1):
-        body = "\n".join(lines[:n])
-        if pages(render_letter_pdf(base_context(body, 42), draft=False)) == 3:
-            return body
-    raise SystemExit("no 3-page cut of the demo body found")
+# --- setup of the other side ----------------------------------------------------------------
 
 
-def render_many(args: tuple[str, int, int]) -> int:
-    body, start, count = args
-    for i in range(count):
-        render_letter_pdf(base_context(body, start + i), draft=False)
-    return count
+def setup_libreoffice() -> str | None:
+    """soffice and python-docx, installed here when missing (Debian package, bench extra)."""
+    if not shutil.which("soffice"):
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        print("installing LibreOffice (libreoffice-writer-nogui) ...", flush=True)
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [
+                *sudo,
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "libreoffice-writer-nogui",
+            ],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    try:
+        import docx  # noqa: F401
+    except ImportError:
+        print("installing python-docx into the virtualenv ...", flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "python-docx>=1.2,<1.3"], check=True
+        )
+    return shutil.which("soffice")
+
+
+def build_docx(which: str, path: Path) -> None:
+    """The same letter as a Word document: A4, GB/T 9704 margins, 16 pt FandolFang on 28.99 pt
+    lines with a two-character first-line indent, justified; red header and rule, 22 pt title,
+    黑体 headings, bold lead-ins, 署名 and date, contacts, 版记 between rules, page numbers."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+    from docx.shared import Pt
+    from docx.shared import RGBColor
+
+    from replies.pdf import body_paragraphs
+
+    spec = LETTERS[which]
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+    def run(
+        paragraph,
+        text: str,
+        *,
+        font: str = "FandolFang",
+        size: float = 16,
+        bold: bool = False,
+        colour: RGBColor | None = None,
+    ) -> None:
+        r = paragraph.add_run(text)
+        r.font.size = Pt(size)
+        r.font.bold = bold
+        r.font.name = font
+        r._element.rPr.rFonts.set(qn("w:eastAsia"), font)
+        if colour is not None:
+            r.font.color.rgb = colour
+
+    def para(align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = True):
+        p = doc.add_paragraph()
+        p.alignment = align
+        fmt = p.paragraph_format
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(28.99)
+        fmt.space_before = fmt.space_after = Pt(0)
+        if indent:
+            fmt.first_line_indent = Pt(31.58)
+        return p
+
+    def border(p, side: str, size: int, colour: str = "000000") -> None:
+        ppr = p._p.get_or_add_pPr()
+        bdr = OxmlElement("w:pBdr")
+        edge = OxmlElement(f"w:{side}")
+        for key, value in (("val", "single"), ("sz", str(size)), ("space", "1"), ("color", colour)):
+            edge.set(qn(f"w:{key}"), value)
+        bdr.append(edge)
+        ppr.append(bdr)
+
+    red = RGBColor(0xE6, 0x00, 0x12)
+    run(para(WD_ALIGN_PARAGRAPH.RIGHT, False), "A类", font="FandolHei")
+    for _ in range(2):
+        para(indent=False)
+    run(
+        para(WD_ALIGN_PARAGRAPH.CENTER, False),
+        ORGAN + "文件",
+        font="FandolSong",
+        size=28.6,
+        bold=True,
+        colour=red,
+    )
+    para(indent=False)
+    number = para(WD_ALIGN_PARAGRAPH.CENTER, False)
+    run(number, spec["number"])
+    border(number, "bottom", 12, "E60012")
+    para(indent=False)
+    for line in spec["title"]:
+        run(para(WD_ALIGN_PARAGRAPH.CENTER, False), line, font="FandolSong", size=22, bold=True)
+    para(indent=False)
+    run(para(indent=False), spec["salutation"] + "：")
+    for paragraph in body_paragraphs((DEMO / spec["body"]).read_text(encoding="utf-8")):
+        p = para()
+        for text, bold in paragraph.runs:
+            font = "FandolHei" if paragraph.kind == "h1" else "FandolFang"
+            run(p, text, font="FandolSong" if bold else font, bold=bold)
+    for _ in range(2):
+        para(indent=False)
+    run(para(WD_ALIGN_PARAGRAPH.RIGHT, False), ORGAN + "\u3000")
+    run(para(WD_ALIGN_PARAGRAPH.RIGHT, False), "2023年5月8日\u3000\u3000\u3000\u3000")
+    para(indent=False)
+    for text in (f"{spec['term']}领导：顾小晶", f"{spec['term']}人：楼伟荣", "联系电话：89541421"):
+        run(para(), text)
+    cc = para(indent=False)
+    run(cc, "\u3000抄送：" + "、".join(spec["cc"]) + "。", size=14)
+    border(cc, "top", 8)
+    issuer = para(indent=False)
+    run(issuer, f"\u3000{ORGAN}\u3000\u3000\u3000\u3000\u3000\u30002023年5月8日印发", size=14)
+    border(issuer, "top", 6)
+    border(issuer, "bottom", 8)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    footer._p.append(field)
+    doc.save(str(path))
+
+
+def libreoffice_convert(soffice: str, files: list[Path], outdir: Path, profile: Path) -> float:
+    """Seconds for one soffice process converting every file to PDF."""
+    start = time.perf_counter()
+    subprocess.run(  # noqa: S603
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            *map(str, files),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "FONTCONFIG_FILE": str(_fonts_conf())},
+    )
+    return time.perf_counter() - start
+
+
+def _fonts_conf() -> Path:
+    from django.conf import settings
+
+    return Path(settings.PDF_FONT_DIR) / "fonts.conf"
+
+
+# --- the parts ------------------------------------------------------------------------------
+
+
+def first_render_in_fresh_process(which: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--child-render", which], check=True, capture_output=True
+    )
+    return time.perf_counter() - start
+
+
+def warm(which: str, runs: int) -> tuple[float, float, float]:
+    render(which)
+    times, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        render(which)
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
+    return statistics.median(times), p95, statistics.median(cpu)
+
+
+def batch_all_cores(which: str, count: int, workers: int) -> float:
+    share = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
+    jobs, start = [], 1
+    for n in share:
+        jobs.append((which, start, n))
+        start += n
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(render_many, [(which, 1, 1)] * workers))  # warm each worker
+        t = time.perf_counter()
+        done = sum(pool.map(render_many, jobs))
+        elapsed = time.perf_counter() - t
+    assert done == count
+    return elapsed
+
+
+def sign_one(pdf: bytes) -> float:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    from proposals.credentials import SigningCredentials
+    from replies.signing import sign_pdf
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ORGAN)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=9))
+        .sign(key, hashes.SHA256())
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        b"bench", key, cert, None, serialization.BestAvailableEncryption(b"pw")
+    )
+    credentials = SigningCredentials("bench", data, b"pw", ORGAN, cert.not_valid_after_utc)
+    sign_pdf(pdf, credentials=credentials, reason="bench")
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        sign_pdf(pdf, credentials=credentials, reason="bench")
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def celery_zip(count: int, broker: str, workers: int) -> tuple[float, int] | None:
+    """Seconds from queuing `count` renders to a finished ZIP, with a prefork worker of
+    `workers` processes; None when the broker cannot be reached."""
+    import redis
+
+    try:
+        redis.Redis.from_url(broker, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        print(f"session ZIP through Celery: skipped, broker {broker} unreachable ({exc})")
+        return None
+    out = Path(tempfile.mkdtemp(prefix="bench-pdf-celery-"))
+    env = {**os.environ, "BENCH_BROKER": broker, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bench.pdf_celery",
+            "worker",
+            "-P",
+            "prefork",
+            "--concurrency",
+            str(workers),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench-pdf-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        os.environ["BENCH_BROKER"] = broker
+        from bench.pdf_celery import app
+        from bench.pdf_celery import render_to_file
+
+        app.control.purge()
+        # Wait until every worker process has rendered once (imports and fonts loaded).
+        warmups = [render_to_file.delay("46", 900 + i, str(out)) for i in range(workers * 2)]
+        for result in warmups:
+            result.get(timeout=300)
+        start = time.perf_counter()
+        results = [
+            render_to_file.delay("50" if i % 2 else "46", i + 1, str(out)) for i in range(count)
+        ]
+        paths = [r.get(timeout=600) for r in results]
+        zip_path = out / "session.zip"
+        with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_STORED) as archive:
+            for path in paths:
+                archive.write(path, Path(path).name)
+        elapsed = time.perf_counter() - start
+        size = zip_path.stat().st_size
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        shutil.rmtree(out, ignore_errors=True)
+    return elapsed, size
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--zip", type=int, default=200)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--no-libreoffice", action="store_true")
+    parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--child-render", help=argparse.SUPPRESS)
     opts = parser.parse_args()
+    if opts.child_render:
+        _django()
+        render(opts.child_render)
+        return
 
-    t0 = time.perf_counter()
-    render_letter_pdf(base_context("一、预热\n正文。", 1), draft=False)
-    first = (time.perf_counter() - t0) * 1000
-    body = three_page_body()
-    context = base_context(body, 42)
-    pdf = render_letter_pdf(context, draft=False)
-    times, cpu = [], []
-    for _ in range(opts.runs):
-        t, c = time.perf_counter(), time.process_time()
-        render_letter_pdf(context, draft=False)
-        times.append((time.perf_counter() - t) * 1000)
-        cpu.append((time.process_time() - c) * 1000)
-    # Other work on the machine inflates wall-clock times; CPU time per letter does not.
-    print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
-    print(f"first render in a fresh process (imports, fonts): {first:.0f} ms")
-    print(f"letter: {pages(pdf)} pages, {len(body)} characters, {len(pdf) / 1024:.0f} KiB")
-    print(
-        f"render one 3-page letter: median {statistics.median(times):.0f} ms, "
-        f"min {min(times):.0f} ms, max {max(times):.0f} ms ({opts.runs} runs); "
-        f"CPU time median {statistics.median(cpu):.0f} ms"
-    )
-    print(f"target < 200 ms: {'met' if statistics.median(times) < 200 else 'NOT met'}")
-
-    t, c = time.perf_counter(), time.process_time()
-    render_many((body, 1, opts.batch))
-    elapsed, cpu_s = time.perf_counter() - t, time.process_time() - c
-    print(
-        f"batch of {opts.batch}, 1 process: {elapsed:.1f} s, "
-        f"{opts.batch / elapsed:.1f} letters/s, {elapsed / opts.batch * 1000:.0f} ms/letter "
-        f"(CPU {cpu_s / opts.batch * 1000:.0f} ms/letter)"
-    )
-
-    if opts.workers > 1:
-        share = opts.batch // opts.workers
-        jobs = [(body, 1 + i * share, share) for i in range(opts.workers)]
-        with ProcessPoolExecutor(opts.workers) as pool:
-            list(pool.map(render_many, [(body, 1, 1)] * opts.workers))  # warm each worker
+    _django()
+    cores = os.cpu_count() or 1
+    print(f"cpu cores: {cores}, load average at start: {os.getloadavg()[0]:.1f}")
+    soffice = None if opts.no_libreoffice else setup_libreoffice()
+    work = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    try:
+        for which in LETTERS:
+            pdf = render(which)
+            print(
+                f"\n== letter {which} ({LETTERS[which]['number']}): {pages(pdf)} pages, "
+                f"{len(pdf) / 1024:.0f} KiB"
+            )
+            first = first_render_in_fresh_process(which)
+            print(f"process start + first render: {first * 1000:.0f} ms")
+            median, p95, cpu = warm(which, opts.runs)
+            print(
+                f"warm: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+                f"({opts.runs} runs; CPU median {cpu * 1000:.0f} ms)"
+            )
             t = time.perf_counter()
-            done = sum(pool.map(render_many, jobs))
-            elapsed = time.perf_counter() - t
-        print(
-            f"batch of {done}, {opts.workers} processes: {elapsed:.1f} s, "
-            f"{done / elapsed:.1f} letters/s, load average now {os.getloadavg()[0]:.1f}"
-        )
+            render_many((which, 1, opts.batch))
+            one = (time.perf_counter() - t) / opts.batch
+            print(f"batch of {opts.batch}, 1 process: {one * 1000:.0f} ms/letter")
+            spread = batch_all_cores(which, opts.batch, cores) / opts.batch
+            print(
+                f"batch of {opts.batch}, {cores} processes: {spread * 1000:.0f} ms/letter "
+                f"({1 / spread:.1f} letters/s)"
+            )
+            if soffice:
+                docx_files = []
+                for i in range(opts.batch):
+                    path = work / f"{which}-{i:03d}.docx"
+                    if i == 0:
+                        build_docx(which, path)
+                    else:
+                        shutil.copyfile(docx_files[0], path)
+                    docx_files.append(path)
+                profile = work / "lo-profile"
+                libreoffice_convert(soffice, docx_files[:1], work / "warmup", profile)
+                start_one = libreoffice_convert(soffice, docx_files[:1], work / "one", profile)
+                lo_batch = libreoffice_convert(soffice, docx_files, work / "lo", profile)
+                lo_one = lo_batch / opts.batch
+                lo_pages = pages((work / "lo" / f"{which}-000.pdf").read_bytes())
+                print(
+                    f"LibreOffice {lo_pages}-page .docx: start + one conversion "
+                    f"{start_one * 1000:.0f} ms; batch of {opts.batch} in one process "
+                    f"{lo_one * 1000:.0f} ms/letter"
+                )
+                print(
+                    f"ratio LibreOffice / ours, per letter: warm {lo_one / median:.2f}x, "
+                    f"batch {lo_one / one:.2f}x; process start + first: "
+                    f"{start_one / first:.2f}x (target: warm >= 1.5x)"
+                )
+        print(f"\nsign one letter (PAdES, no time stamp): {sign_one(render('50')) * 1000:.0f} ms")
+        if not opts.no_celery:
+            done = celery_zip(opts.zip, opts.broker, cores)
+            if done:
+                elapsed, size = done
+                print(
+                    f"session ZIP of {opts.zip} letters (46 and 50 alternating) rendered by "
+                    f"Celery, {cores} worker processes: {elapsed:.1f} s, "
+                    f"{opts.zip / elapsed:.1f} letters/s, {size / 1024 / 1024:.1f} MiB"
+                )
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from core.choices import ProposalStatus
 from core.choices import StaffRole
 from core.models import BaseModel
 from core.names import person_name
+from proposals.credentials import validate_signing_certificate
+from proposals.seals import validate_seal_png
 from proposals.workflow import AssignmentWorkflow
 from proposals.workflow import ExtensionWorkflow
 from proposals.workflow import Step
@@ -49,6 +51,23 @@ class Bureau(BaseModel):
     )
     number_series = models.CharField(
         "编号方式", max_length=12, choices=NumberSeries.choices, default=NumberSeries.SHARED
+    )
+    # Issued letters (issue 11): the seal printed over the 署名 and date, and the signing
+    # certificate by reference (proposals/seals.py, proposals/credentials.py).
+    seal = models.FileField(
+        "印章图片",
+        upload_to="seals/",
+        blank=True,
+        validators=[validate_seal_png],
+        help_text="透明背景的 PNG，200–4000 像素，不超过 1 MB；印在正式复函的署名和日期上",
+    )
+    signing_certificate = models.CharField(
+        "签名证书",
+        max_length=60,
+        blank=True,
+        validators=[validate_signing_certificate],
+        help_text="证书名称：读取证书目录中的 <名称>.p12，密码取自环境变量 "
+        "FUHAN_SIGNING_PASSWORD_<名称> 或密钥目录；留空则复函不签名",
     )
 
     class Meta:

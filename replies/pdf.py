@@ -1,17 +1,21 @@
 """The reply letter (复函) as a PDF, laid out after GB/T 9704-2012. Renders and nothing else: no
 database writes, no state changes (replies.services.reply_issue stores the issued file).
 
+Every row is laid out before WeasyPrint sees it (replies.typeset breaks and justifies the lines,
+replies.pdf_layout composes the pages); WeasyPrint draws them and embeds the fonts.
+
 Safety: the body is plain text plus **bold**. Each line becomes one paragraph; markdown-it (html
-disabled, only the emphasis rule) turns ``**x**`` into ``<strong>``, nh3 keeps nothing but
-``<strong>``, so anything typed comes out as literal text. WeasyPrint may only fetch ``data:``
-URLs and files below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would
-read and even embed local files (``<a rel="attachment" href="file:///...">``).
+disabled, only the emphasis rule) splits it into plain and bold runs, and the typesetter escapes
+every character it prints, so anything typed comes out as literal text (web pages get the same
+runs as ``<strong>`` only, through nh3). WeasyPrint may only fetch ``data:`` URLs and files
+below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would read and even
+embed local files (``<a rel="attachment" href="file:///...">``).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import math
 import os
 import re
 import threading
@@ -26,10 +30,13 @@ import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
+
+from replies import pdf_layout as layout
+from replies import typeset
+from replies.typeset import Glyph
 
 if TYPE_CHECKING:
     from replies.models import IssuedLetter
@@ -66,7 +73,22 @@ _MD.inline.ruler.before("text", "cjk_strong", _strong)
 @dataclass(frozen=True)
 class Paragraph:
     kind: str  # "p" body text, "h1" 一、 heading (黑体), "h2" （一） heading (楷体), "item" 1.
-    html: SafeString  # escaped text with <strong> only
+    html: SafeString  # escaped text with <strong> only (web pages)
+    runs: tuple[tuple[str, bool], ...] = ()  # (text, bold), what the PDF typesets
+
+
+def inline_runs(text: str) -> tuple[tuple[str, bool], ...]:
+    """Plain text with **bold** -> (text, bold) runs, by the same markdown-it rules as the HTML."""
+    runs: list[tuple[str, bool]] = []
+    bold = False
+    for token in _MD.parseInline(text)[0].children or []:
+        if token.type == "strong_open":
+            bold = True
+        elif token.type == "strong_close":
+            bold = False
+        elif token.content:
+            runs.append((token.content, bold))
+    return tuple(runs)
 
 
 def inline_html(text: str) -> SafeString:
@@ -91,7 +113,7 @@ def body_paragraphs(body: str) -> tuple[Paragraph, ...]:
             kind = "item"
         else:
             kind = "p"
-        paragraphs.append(Paragraph(kind, inline_html(line)))
+        paragraphs.append(Paragraph(kind, inline_html(line), inline_runs(line)))
     return tuple(paragraphs)
 
 
@@ -116,6 +138,7 @@ class LetterContext:
     phone: str
     cc_list: tuple[str, ...]
     issued_date: dt.date | None  # None for a draft
+    seal_png: bytes | None = None  # the bureau's seal, printed on issued letters only
 
     @property
     def is_issued(self) -> bool:
@@ -167,7 +190,16 @@ def letter_context_from_reply(
         phone=source.phone,
         cc_list=tuple(cc),
         issued_date=letter.issued_date if letter else None,
+        seal_png=_seal(bureau) if letter else None,
     )
+
+
+def _seal(bureau: Any) -> bytes | None:
+    """The bureau's seal image (checked as a transparent PNG when it was uploaded)."""
+    if not bureau.seal:
+        return None
+    with bureau.seal.open("rb") as f:
+        return f.read()
 
 
 def letter_filename(doc_number: str) -> str:
@@ -187,8 +219,11 @@ def _weasyprint() -> Any:
 
 def _use_project_fonts() -> None:
     """Point fontconfig at var/fonts/fonts.conf (written by scripts/install_fonts.sh): the system
-    fonts plus Fandol. Without it the letter falls back to Noto CJK."""
+    fonts plus Fandol and its half-width punctuation faces (made here once if missing). Without
+    it the letter falls back to Noto CJK."""
     conf = Path(settings.PDF_FONT_DIR) / "fonts.conf"
+    if conf.is_file() and (Path(settings.PDF_FONT_DIR) / typeset.FONT_FILES["fang"]).is_file():
+        typeset.make_half_width_fonts(Path(settings.PDF_FONT_DIR))  # before fontconfig scans
     if "FONTCONFIG_FILE" not in os.environ and conf.is_file():
         os.environ["FONTCONFIG_FILE"] = str(conf)
 
@@ -196,7 +231,7 @@ def _use_project_fonts() -> None:
 def make_url_fetcher() -> Any:
     weasyprint = _weasyprint()
 
-    class AssetOnlyURLFetcher(weasyprint.urls.URLFetcher):
+    class AssetOnlyURLFetcher(weasyprint.urls.URLFetcher):  # type: ignore[name-defined]
         """Allows data: URLs and files below PDF_ASSET_ROOT; refuses everything else."""
 
         def __init__(self) -> None:
@@ -220,12 +255,11 @@ def make_url_fetcher() -> Any:
 # --- rendering ----------------------------------------------------------------------------------
 
 _local = threading.local()
-TEMPLATES = {"file": "replies/pdf/file.html", "letter": "replies/pdf/letter.html"}
-TEXT_BLOCK_MM = 156
-PT_PER_MM = 72 / 25.4
-LINE_PT = 28.95  # body line pitch (letter.css): 225 mm / 22 lines, rounded down
+MASTHEADS = {"file": "replies/pdf/file.html", "letter": "replies/pdf/letter.html"}
+PT_PER_MM = layout.MM
 RULE_GAP_PT = 1.7 * PT_PER_MM  # file.html: .redline margin-top
 RULE_PT = 1.5  # file.html: .redline border
+LETTER_TOP_GAIN = 7 * PT_PER_MM  # 信函格式: page 1 starts 30 mm from the top, not 37
 
 
 def _font_config() -> Any:
@@ -237,16 +271,52 @@ def _font_config() -> Any:
     return config
 
 
+def _stylesheet() -> Any:
+    """letter.css parsed once per thread (WeasyPrint would parse it for every letter)."""
+    sheet = getattr(_local, "stylesheet", None)
+    if sheet is None:
+        weasyprint = _weasyprint()
+        path = Path(settings.PDF_ASSET_ROOT).resolve() / "letter.css"
+        sheet = weasyprint.CSS(
+            filename=str(path), url_fetcher=make_url_fetcher(), font_config=_font_config()
+        )
+        _local.stylesheet = sheet
+    return sheet
+
+
 def _organ_size_pt(organ_mark: str) -> float:
     """发文机关标志: as large as looks right (30 pt), never wider than the text block."""
-    width_pt = TEXT_BLOCK_MM / 25.4 * 72 * 0.97
+    width_pt = layout.BLOCK_WIDTH * 0.97
     return round(min(30.0, width_pt / max(len(organ_mark), 1)), 2)
+
+
+def _date_text(date: dt.date | None) -> str:
+    if date is None:
+        return "\u3000\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日"
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+def _paragraphs(context: LetterContext) -> list[layout.Paragraph]:
+    base = layout.BASE_FONT
+    return [
+        layout.Paragraph(
+            p.kind,
+            tuple(
+                Glyph(char, "bold" if bold else base.get(p.kind, "fang"))
+                for text, bold in p.runs
+                for char in text
+            ),
+        )
+        for p in context.paragraphs
+    ]
 
 
 def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     if not draft and not context.is_issued:
         raise ValueError("正式复函须有文号和印发日期")
-    organ_mark = context.organ + ("文件" if context.letter_format == "file" else "")
+    _use_project_fonts()  # the half-width faces exist before the typesetter looks for them
+    letter_format = context.letter_format == "letter"
+    organ_mark = context.organ + ("" if letter_format else "文件")
     size = _organ_size_pt(organ_mark)
     # Fandol's em box is 0.88 above and 0.12 below the baseline; the ink of a CJK glyph starts
     # about 0.11 em below the box top and ends 0.05 em under its bottom. The header is drawn 1.4
@@ -254,13 +324,39 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     # and its ink top (0.154 em down) is what sits 35 mm under the text block's top edge.
     ink_top = round(size * 0.11 * 1.4, 2)
     head = 35 * PT_PER_MM - ink_top
-    # 文件格式: header, number (two lines below) and red rule (4 mm below the number) take a
-    # whole number of body lines, so that the title and the body stay on the 22-line grid.
-    masthead = head + size * 1.45 + 2 * LINE_PT + LINE_PT + RULE_GAP_PT + RULE_PT
-    masthead = math.ceil(masthead / LINE_PT - 0.02) * LINE_PT
+    if letter_format:
+        # name, red double line 4 mm under it, the number's row 7/8 of a character below
+        masthead = size * 1.45 - ink_top + 4 * PT_PER_MM + 4 + 7.5 + layout.PITCH
+    else:
+        # header, number two lines below, red rule 4 mm under the number
+        masthead = head + size * 1.45 + 2 * layout.PITCH + layout.PITCH + RULE_GAP_PT + RULE_PT
+    masthead_rows = layout.whole_rows(masthead - (LETTER_TOP_GAIN if letter_format else 0.0))
+    seal = context.seal_png if (context.seal_png and not draft) else None
+    issued_date = context.issued_date if not draft else None
+    metrics = typeset.metrics(str(settings.PDF_FONT_DIR))
+    pages = layout.compose(
+        masthead_rows=masthead_rows,
+        masthead_extra=LETTER_TOP_GAIN if letter_format else 0.0,
+        letter_format=letter_format,
+        title=context.title_lines,
+        salutation=context.salutation,
+        paragraphs=_paragraphs(context),
+        organ=context.organ,
+        date=_date_text(issued_date),
+        contacts=(
+            f"{context.contact_term}领导：{context.leader_name}",
+            f"{context.contact_term}人：{context.clerk_name}",
+            f"联系电话：{context.phone}",
+        ),
+        cc_text="、".join(context.cc_list) + "。",
+        with_seal=seal is not None,
+        metrics=metrics,
+    )
     return render_to_string(
-        TEMPLATES.get(context.letter_format, TEMPLATES["file"]),
+        "replies/pdf/document.html",
         {
+            "masthead_template": MASTHEADS["letter" if letter_format else "file"],
+            "letter_format": letter_format,
             "c": context,
             "draft": draft,
             "organ_mark": organ_mark,
@@ -268,8 +364,13 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
             "organ_stretch": round(size * 0.45, 2),
             "organ_ink_top": ink_top,
             "head_height": round(head, 2),
-            "masthead_height": round(masthead, 2),
-            "cc_text": "、".join(escape(x) for x in context.cc_list),
+            "masthead_height": round(masthead_rows * layout.PITCH, 3),
+            "pages": pages,
+            "issued_text": _date_text(issued_date).replace("\u3000\u3000", "\u3000") + "印发",
+            "seal_src": (
+                "data:image/png;base64," + base64.b64encode(seal).decode() if seal else ""
+            ),
+            "seal_width_mm": layout.SEAL_MM,
         },
     )
 
@@ -283,4 +384,18 @@ def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
         base_url=Path(settings.PDF_ASSET_ROOT).resolve().as_uri() + "/",
         url_fetcher=make_url_fetcher(),
     )
-    return bytes(document.write_pdf(font_config=_font_config()))
+    return bytes(
+        document.write_pdf(
+            stylesheets=[_stylesheet()], font_config=_font_config(), cache=_image_cache()
+        )
+    )
+
+
+def _image_cache() -> dict:
+    """Images (the seal) kept per thread, keyed by their data: URL: a bureau's seal is fetched
+    and decoded once per process (WeasyPrint still re-encodes an image with transparency for
+    every PDF it writes)."""
+    cache = getattr(_local, "images", None)
+    if cache is None or len(cache) > 64:
+        cache = _local.images = {}
+    return cache

@@ -9,6 +9,7 @@ import tempfile
 import zipfile
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models import Q
@@ -45,6 +46,21 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+PREVIEW_CACHE_SECONDS = 600
+
+
+def _preview_pdf(context: letter_pdf.LetterContext) -> bytes:
+    """The editor asks for a preview after every pause in typing, often for text it has shown
+    already: identical content is served from the cache, keyed by the hash of everything the
+    draft prints (the context is plain values, so its repr is the content)."""
+    key = "letter-preview:" + hashlib.sha256(repr(context).encode()).hexdigest()
+    content = cache.get(key)
+    if content is None:
+        content = letter_pdf.render_letter_pdf(context, draft=True)
+        cache.set(key, content, PREVIEW_CACHE_SECONDS)
+    return content
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @xframe_options_sameorigin
@@ -68,7 +84,7 @@ def preview(request: HttpRequest, assignment_id: int) -> HttpResponse:
             return HttpResponseBadRequest(form.first_error(), content_type=TEXT)
         body, answer_class = form.cleaned_data["body"], form.cleaned_data["answer_class"]
     context = letter_pdf.letter_context_from_reply(reply, body=body, answer_class=answer_class)
-    content = letter_pdf.render_letter_pdf(context, draft=True)
+    content = _preview_pdf(context)
     proposal = reply.assignment.proposal
     response = _pdf_response(content, f"复函草稿-{proposal.session.name}第{proposal.number}号.pdf")
     response.headers["Cache-Control"] = "no-store"
@@ -85,9 +101,8 @@ def letter_pdf_download(request: HttpRequest, letter_id: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     if not letter.pdf:
         raise Http404("该复函没有存档的 PDF 文件")
-    with letter.pdf.open("rb") as f:
-        content = f.read()
-    if hashlib.sha256(content).hexdigest() != letter.pdf_sha256:
+    content, intact = selectors.letter_stored_pdf(letter=letter)
+    if not intact:
         logger.error("复函 %s 的 PDF 与存档的 SHA-256 不符", letter.doc_number)
         return HttpResponseServerError("复函文件校验失败，请联系管理员", content_type=TEXT)
     return _pdf_response(content, letter_pdf.letter_filename(letter.doc_number))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from core.exceptions import AccessDenied
@@ -19,6 +21,7 @@ from replies.models import IssuedLetter
 from replies.models import Reply
 from replies.search import proposal_ids_matching
 from replies.search import search_words
+from replies.signing import verify_pdf
 
 
 def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:
@@ -79,3 +82,28 @@ def assignment_search(*, qs: QuerySet[Assignment], text: str) -> QuerySet[Assign
         return qs.filter(proposal_id__in=few)
     # A very common word: let the database join the index query itself (no huge IN list).
     return qs.filter(proposal_id__in=ids)
+
+
+def letter_stored_pdf(*, letter: IssuedLetter) -> tuple[bytes, bool]:
+    """The issued letter's stored file and whether it still matches the SHA-256 taken at
+    issuance (the one check the download, the item page and verify_letter share)."""
+    with letter.pdf.open("rb") as f:
+        content = f.read()
+    return content, hashlib.sha256(content).hexdigest() == letter.pdf_sha256
+
+
+def letter_verification(*, letter: IssuedLetter) -> str:
+    """What the item page says about an issued letter's file: stored bytes against the SHA-256
+    of issuance, then its digital signature. Cached by the file's hash (checking a signature
+    takes tens of milliseconds); a changed file has another hash and is checked afresh."""
+    if not letter.pdf:
+        return "没有存档的 PDF 文件"
+    content, intact = letter_stored_pdf(letter=letter)
+    if not intact:
+        return "存档文件与印发时的 SHA-256 不符，请联系管理员"
+    key = f"letter-verification:{letter.pdf_sha256}"
+    message = cache.get(key)
+    if message is None:
+        message = verify_pdf(content).message
+        cache.set(key, message, 24 * 3600)
+    return message

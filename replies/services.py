@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,11 +21,13 @@ from proposals import calendar
 from proposals import tallies
 from proposals.access import may_edit_draft
 from proposals.access import may_record_feedback
+from proposals.credentials import load_signing_credentials
 from proposals.models import Assignment
 from proposals.models import Bureau
 from proposals.services import audit
 from proposals.services.runner import run_transition
 from replies import pdf as letter_pdf
+from replies import signing
 from replies.models import BODY_MAX_CHARS
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
@@ -224,11 +227,25 @@ def letter_store_pdf(*, letter: IssuedLetter, reply: Reply, assignment: Assignme
     content = letter_pdf.render_letter_pdf(
         letter_pdf.letter_context_from_reply(reply, letter=letter), draft=False
     )
+    content = letter_sign_pdf(content=content, bureau=assignment.bureau, letter=letter)
     letter.pdf_sha256 = hashlib.sha256(content).hexdigest()
     letter.pdf.save(
         f"letter-{letter.pk}-{letter.pdf_sha256[:12]}.pdf", ContentFile(content), save=False
     )
     letter.save(update_fields=["pdf", "pdf_sha256"])
+
+
+def letter_sign_pdf(*, content: bytes, bureau: Bureau, letter: IssuedLetter) -> bytes:
+    """Sign the issued letter with the bureau's certificate (PAdES); unsigned without one. A
+    configured certificate that cannot be used stops the issuance with the reason: a bureau that
+    signs its letters must not send out an unsigned one by accident."""
+    if not bureau.signing_certificate:
+        return content
+    try:
+        credentials = load_signing_credentials(bureau.signing_certificate)
+    except ValidationError as exc:
+        raise ApplicationError("复函未能签名，未印发：" + "；".join(exc.messages)) from exc
+    return signing.sign_pdf(content, credentials=credentials, reason=f"印发 {letter.doc_number}")
 
 
 def opinion_send(*, assignment_id: int, actor: Any) -> Opinion:

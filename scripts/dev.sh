@@ -108,6 +108,8 @@ cmd_test() {
   "$VENV/bin/ruff" check .
   log "import-linter（应用之间只能单向依赖）"
   "$VENV/bin/lint-imports"
+  log "mypy（django-stubs）"
+  "$VENV/bin/mypy" .
   log "pytest（数据库：${DATABASE_URL:-SQLite}）"
   "$VENV/bin/python" -m pytest -q "$@"
 }

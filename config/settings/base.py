@@ -270,3 +270,16 @@ FUHAN_CALENDAR_RECHECK_SECONDS = env.int("FUHAN_CALENDAR_RECHECK_SECONDS", defau
 # served only through the access-checked download view.
 FUHAN_ATTACHMENT_MAX_BYTES = env.int("FUHAN_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 FUHAN_ATTACHMENTS_PER_UPLOAD = env.int("FUHAN_ATTACHMENTS_PER_UPLOAD", default=10)
+# --- Issued letters: seal and digital signature (issue 11) ---------------------------------------
+# Largest seal image the admin accepts (proposals/seals.py).
+FUHAN_SEAL_MAX_BYTES = env.int("FUHAN_SEAL_MAX_BYTES", default=1024 * 1024)
+# Signing certificates by reference (proposals/credentials.py): <dir>/<name>.p12, the password in
+# FUHAN_SIGNING_PASSWORD_<NAME> or <secrets dir>/<name>.password.
+FUHAN_SIGNING_DIR = env.path("FUHAN_SIGNING_DIR", default=str(VAR_DIR / "signing"))
+FUHAN_SECRETS_DIR = env.path(
+    "FUHAN_SECRETS_DIR", default=env("CREDENTIALS_DIRECTORY", default="/run/secrets")
+)
+# RFC 3161 time-stamp authority for PAdES signatures (empty: no time stamp).
+FUHAN_TSA_URL = env("FUHAN_TSA_URL", default="")
+# PEM files of the CAs whose signatures verify_letter reports as trusted.
+FUHAN_SIGNING_TRUST_ROOTS = env.list("FUHAN_SIGNING_TRUST_ROOTS", default=[])

@@ -25,7 +25,7 @@ def drop_gram_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0006_counts_and_keyset_index'),
+        ('proposals', '0007_counts_and_keyset_index'),
         ('replies', '0003_admin_labels'),
     ]
 

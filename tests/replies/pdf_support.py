@@ -137,6 +137,8 @@ class Line:
     text: str
     font: str
     size: float
+    fonts: tuple[str, ...] = ()  # every character's font
+    chars: tuple[dict, ...] = ()  # pdfplumber's characters, left to right
 
 
 def text_lines(pdf: bytes, page_no: int) -> list[Line]:
@@ -158,6 +160,8 @@ def text_lines(pdf: bytes, page_no: int) -> list[Line]:
                 text="".join(c["text"] for c in cs),
                 font=cs[0]["fontname"],
                 size=round(cs[0]["size"], 1),
+                fonts=tuple(c["fontname"] for c in cs),
+                chars=tuple(cs),
             )
         )
     return lines

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ from proposals.models import Office
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
+from proposals.seals import demo_seal_png
 from replies import services as rs
 from replies.models import DocumentCounter
 from replies.policies import policy_documents_load_demo
@@ -143,6 +145,11 @@ class Command(BaseCommand):
             key: Bureau.objects.create(full_name=full, short_name=short, doc_prefix=prefix)
             for key, full, short, prefix in BUREAUS
         }
+        # Issued letters carry a seal: every demo bureau gets the same plainly fake one, drawn
+        # by code, reading 演示用章 (never an imitation of a real seal).
+        seal = demo_seal_png()
+        for bureau in self.bureau.values():
+            bureau.seal.save(f"demo-seal-{bureau.doc_prefix}.png", ContentFile(seal))
         offices: dict[str, Office] = {
             OfficeKind.NPC: Office.objects.create(
                 kind=OfficeKind.NPC, name="区人大常委会办公室（代表工委）"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0005_holiday_calendar_attachments'),
+        ('proposals', '0006_bureau_seal_signing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
