@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from typing import cast
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
@@ -46,6 +47,8 @@ from replies import services as rs
 from replies.models import IssuedLetter
 from replies.models import Reply
 from replies.selectors import letter_list_visible
+
+_URL_MARK = 987654321
 
 
 def _visible_assignment(request: Request, assignment_id: int) -> Assignment:
@@ -131,13 +134,11 @@ class ProposalListApi(GenericAPIView):
             .select_related(None)
             .select_related("bureau")
         )
-        return (
-            selectors.proposal_list_visible(user=self.request.user)
-            .prefetch_related(
-                Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
-            )
-            .order_by("session_id", "number")
+        return selectors.proposal_list_visible(user=self.request.user).prefetch_related(
+            Prefetch("assignments", queryset=visible, to_attr="visible_assignments")
         )
+
+    keyset_ordering = ("session_id", "number")
 
     def get(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
@@ -203,7 +204,13 @@ class AssignmentOutput(serializers.Serializer):
         return person_name(a.clerk) if a.clerk else ""
 
     def get_web_url(self, a: Assignment) -> str:
-        return reverse("proposals:assignment", args=[a.pk])
+        context = cast(dict[str, Any], self.context)
+        pattern = context.get("web_url")
+        if pattern is None:  # reversed once per response, not once per row
+            pattern = context["web_url"] = reverse(
+                "proposals:assignment", args=[_URL_MARK]
+            ).replace(str(_URL_MARK), "{}")
+        return str(pattern).format(a.pk)
 
 
 class AssignmentListApi(GenericAPIView):
@@ -217,8 +224,10 @@ class AssignmentListApi(GenericAPIView):
 
     serializer_class = OutputSerializer
 
+    keyset_ordering = ("due_date", "id")
+
     def get_queryset(self) -> QuerySet[Assignment]:
-        return selectors.assignment_list_visible(user=self.request.user).order_by("due_date", "pk")
+        return selectors.assignment_list_visible(user=self.request.user)
 
     def get(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
@@ -359,8 +368,10 @@ class LetterListApi(GenericAPIView):
 
     serializer_class = OutputSerializer
 
+    keyset_ordering = ("-issued_date", "-id")
+
     def get(self, request: Request) -> Response:
-        qs = _letters_visible(request).order_by("-issued_date", "-pk")
+        qs = _letters_visible(request)
         page = self.paginate_queryset(qs)
         data = self.OutputSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)

@@ -171,6 +171,37 @@ class NoticeKind(models.TextChoices):
         return frozenset({cls.URGED, cls.SUPERVISION_OPENED, cls.SUPERVISION_ANSWERED})
 
 
+class TallyKey(models.TextChoices):
+    """What a stored count counts (proposals.Tally / DueTally.key): the board's and the
+    statistics' figures, kept up to date by every write that changes them. Keys for a state,
+    a satisfaction or an answer class are built with the helpers below from those enums."""
+
+    ITEMS = "items", "事项"  # distinct items per bureau; bureau 0: per session
+    OPEN = "open", "未办结（按办结期限）"  # DueTally: open assignments of active items
+    LEAD = "lead", "主办任务"
+    CO_UNIT = "co_unit", "协办任务"
+    REPLIED = "replied", "已办复"
+    ON_TIME = "on_time", "按期办复"
+    CONTACTED = "contacted", "答复前面商"
+    FEEDBACK = "feedback", "已反馈"
+    UNREPLIED = "unreplied", "未办复（按办结期限）"  # DueTally: lead tasks without a letter
+    URGED = "urged", "催办次数"
+    ORDERED = "ordered", "督办单数"
+
+    @staticmethod
+    def state(role: str, state: str) -> str:
+        """Assignments by role and state, whatever the item's status (the board's matrix)."""
+        return f"a:{role}:{state}"
+
+    @staticmethod
+    def satisfaction(value: str) -> str:
+        return f"sat:{value}"
+
+    @staticmethod
+    def answer_class(code: str) -> str:
+        return f"class:{code}"
+
+
 class CalendarAction(models.TextChoices):
     """What a change of the holiday calendar did (proposals.CalendarChange.action)."""
 

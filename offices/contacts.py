@@ -14,6 +14,7 @@ from core.choices import ContactMethod
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.validation import clean_text
+from proposals import tallies
 from proposals.access import may_record_contact
 from proposals.models import Assignment
 from proposals.models import ContactEvent
@@ -35,6 +36,15 @@ def assignment_record_contact(
     except Assignment.DoesNotExist as exc:
         raise AccessDenied("事项不存在或您无权查看") from exc
     may_record_contact(assignment=assignment, user=actor).require()
+    with tallies.track(proposal_ids=[assignment.proposal_id]):  # 面商率 counts it
+        return _record_contact(
+            assignment=assignment, actor=actor, contacted_on=contacted_on, method=method, note=note
+        )
+
+
+def _record_contact(
+    *, assignment: Assignment, actor: Any, contacted_on: dt.date, method: str, note: str
+) -> ContactEvent:
     if method not in ContactMethod.values:
         raise ApplicationError("请选择沟通方式：当面商谈、电话沟通、实地走访或其他方式")
     if contacted_on > timezone.localdate():

@@ -1,25 +1,32 @@
 """Statistics the offices report, per session and per bureau.
 
 Definitions (each figure says its numerator and denominator on the page):
-- The population is the lead-unit assignments (主办) of items that are still active:
-  withdrawn or merged items (Proposal.status) and assignments moved to another bureau
-  (reassigned) are left out of every denominator.
-- 办复率 = items with an issued letter / items assigned.
-- 按时办复率 = items whose first letter was issued on or before the due date / items assigned.
-- 面商率 = replied items with a contact (ContactEvent) on or before the first letter's date /
-  replied items.
-- 满意率 = 满意 / items with feedback, and (满意 + 基本满意) / items with feedback,
-  shown separately.
+- The population is the assignments of items that are still active: withdrawn or merged items
+  (Proposal.status) and assignments moved to another bureau (reassigned) are left out of every
+  denominator. 主办 / 协办 counts are its lead and co-unit assignments; the rates below are over
+  the lead assignments (主办).
+- 办复率 = lead assignments with an issued letter / lead assignments.
+- 按时办复率 = replied on time / (replied + not replied with the due date passed): an item
+  whose due date has not come yet is neither on time nor late. On time: the first letter was
+  issued on or before the due date in force when it was issued (IssuedLetter.due_date).
+- 面商率 = replied with a contact (ContactEvent) on or before the first letter's date / replied.
+- 满意率 = 满意 / items with feedback, and (满意 + 基本满意) / items with feedback.
 - A/B/C shares: the answer class of the latest letter / replied items.
-- 主办 / 协办 counts: active assignments per role (co-units included here only).
 - 催办 / 督办 counts: 催办 sent and 督办单 opened on the bureau's assignments in the population
   (lead and co-unit alike), whatever their state now.
+
+The counts are kept by proposals.tallies in the transaction of every write that changes them;
+`statistics_counts` below is what each assignment contributes (registered in
+OfficesConfig.ready(), so the runner in proposals reaches it without importing offices), and
+the page only sums stored counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import ROUND_HALF_UP
@@ -28,22 +35,30 @@ from typing import Any
 
 from django.db.models import Count
 from django.db.models import Min
-from django.db.models import QuerySet
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.html import escape
 
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import Satisfaction
 from core.choices import SupervisionKind
-from proposals.models import Assignment
+from core.choices import TallyKey
+from proposals.access import reads_everything
+from proposals.access import staff_of
+from proposals.models import Bureau
 from proposals.models import ContactEvent
-from proposals.models import Proposal
+from proposals.models import DueTally
 from proposals.models import Session
 from proposals.models import Supervision
-from proposals.selectors import assignment_list_visible
+from proposals.models import Tally
+from proposals.tallies import AssignmentRow
+from proposals.tallies import Counts
 from replies.models import IssuedLetter
+from replies.models import Reply
 
 S = AssignmentState
+K = TallyKey
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
@@ -54,23 +69,142 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# --- what each assignment adds to the statistics (kept by proposals.tallies) ----------------
+
+
+def statistics_counts(rows: Sequence[AssignmentRow], counts: Counts) -> None:
+    """The statistics' share of the counts for these assignment rows: a pure function of what
+    the database holds for them, so the tracked differences and the full recount agree."""
+    population = [r for r in rows if r.active and r.state != S.REASSIGNED]
+    for r in population:
+        counts.add(
+            r.session_id, r.bureau_id, K.LEAD if r.role == AssignmentRole.LEAD else K.CO_UNIT
+        )
+    _supervision_counts(population, counts)
+    leads = [r for r in population if r.role == AssignmentRole.LEAD]
+    if not leads:
+        return
+    ids = [r.id for r in leads]
+    first: dict[int, tuple[dt.date, dt.date | None]] = {}
+    latest_class: dict[int, str] = {}
+    for assignment_id, issued, due, answer_class in (
+        IssuedLetter.objects.filter(reply__assignment_id__in=ids)
+        .order_by("issued_date", "pk")
+        .values_list("reply__assignment_id", "issued_date", "due_date", "answer_class")
+    ):
+        first.setdefault(assignment_id, (issued, due))
+        latest_class[assignment_id] = answer_class
+    satisfaction = dict(
+        Reply.objects.filter(assignment_id__in=first)
+        .exclude(satisfaction="")
+        .values_list("assignment_id", "satisfaction")
+    )
+    first_contact = dict(
+        ContactEvent.objects.filter(assignment_id__in=first)
+        .values("assignment_id")
+        .annotate(first=Min("contacted_on"))
+        .values_list("assignment_id", "first")
+    )
+    for r in leads:
+        where = (r.session_id, r.bureau_id)
+        if r.id not in first:
+            counts.add_due(*where, K.UNREPLIED, r.due_date)
+            continue
+        issued, due_then = first[r.id]
+        counts.add(*where, K.REPLIED)
+        if issued <= (due_then or r.due_date):
+            counts.add(*where, K.ON_TIME)
+        contact = first_contact.get(r.id)
+        if contact is not None and contact <= issued:
+            counts.add(*where, K.CONTACTED)
+        if latest_class.get(r.id):
+            counts.add(*where, K.answer_class(latest_class[r.id]))
+        if r.id in satisfaction:
+            counts.add(*where, K.FEEDBACK)
+            counts.add(*where, K.satisfaction(satisfaction[r.id]))
+
+
+def _supervision_counts(population: Sequence[AssignmentRow], counts: Counts) -> None:
+    """催办 and 督办单 per bureau: every one sent on an assignment of the population."""
+    where = {r.id: (r.session_id, r.bureau_id) for r in population}
+    if not where:
+        return
+    for assignment_id, kind, n in (
+        Supervision.objects.filter(assignment_id__in=where)
+        .values("assignment_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("assignment_id", "kind", "n")
+    ):
+        counts.add(*where[assignment_id], K.URGED if kind == SupervisionKind.URGE else K.ORDERED, n)
+
+
+# --- reading them ---------------------------------------------------------------------------
+
+
 @dataclass
 class StatRow:
+    """One bureau's figures (or the total): counts by TallyKey, plus the lead assignments not
+    replied whose due date has passed (today-dependent, from DueTally)."""
+
     label: str
     bureau_id: int | None = None
-    assigned: int = 0
-    replied: int = 0
-    on_time: int = 0
-    contacted: int = 0
-    feedback: int = 0
-    satisfied: int = 0
-    basically: int = 0
-    unsatisfied: int = 0
-    lead_count: int = 0
-    co_unit_count: int = 0
-    urged: int = 0
-    ordered: int = 0
-    classes: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue_unreplied: int = 0
+
+    def n(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+    @property
+    def lead_count(self) -> int:
+        return self.n(K.LEAD)
+
+    assigned = lead_count
+
+    @property
+    def co_unit_count(self) -> int:
+        return self.n(K.CO_UNIT)
+
+    @property
+    def replied(self) -> int:
+        return self.n(K.REPLIED)
+
+    @property
+    def on_time(self) -> int:
+        return self.n(K.ON_TIME)
+
+    @property
+    def due(self) -> int:
+        """按时办复率's denominator: replied, or not replied with the due date passed."""
+        return self.replied + self.overdue_unreplied
+
+    @property
+    def contacted(self) -> int:
+        return self.n(K.CONTACTED)
+
+    @property
+    def feedback(self) -> int:
+        return self.n(K.FEEDBACK)
+
+    @property
+    def satisfied(self) -> int:
+        return self.n(K.satisfaction(Satisfaction.SATISFIED))
+
+    @property
+    def basically(self) -> int:
+        return self.n(K.satisfaction(Satisfaction.BASICALLY))
+
+    @property
+    def unsatisfied(self) -> int:
+        return self.n(K.satisfaction(Satisfaction.UNSATISFIED))
+
+    @property
+    def urged(self) -> int:
+        return self.n(K.URGED)
+
+    @property
+    def ordered(self) -> int:
+        return self.n(K.ORDERED)
 
     @property
     def reply_rate(self) -> Decimal | None:
@@ -78,7 +212,7 @@ class StatRow:
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        return rate(self.on_time, self.assigned)
+        return rate(self.on_time, self.due)
 
     @property
     def contact_rate(self) -> Decimal | None:
@@ -94,27 +228,16 @@ class StatRow:
         """满意 + 基本满意."""
         return rate(self.satisfied + self.basically, self.feedback)
 
+    def class_count(self, code: str) -> int:
+        return self.n(K.answer_class(code))
+
     def class_share(self, code: str) -> Decimal | None:
-        return rate(self.classes.get(code, 0), self.replied)
+        return rate(self.class_count(code), self.replied)
 
     def add(self, other: StatRow) -> None:
-        for name in (
-            "assigned",
-            "replied",
-            "on_time",
-            "contacted",
-            "feedback",
-            "satisfied",
-            "basically",
-            "unsatisfied",
-            "lead_count",
-            "co_unit_count",
-            "urged",
-            "ordered",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for code, n in other.classes.items():
-            self.classes[code] = self.classes.get(code, 0) + n
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+        self.overdue_unreplied += other.overdue_unreplied
 
 
 @dataclass(frozen=True)
@@ -125,78 +248,60 @@ class StatisticsReport:
     total: StatRow
 
 
-def _population(*, user: Any, session_id: int | None) -> QuerySet[Assignment]:
-    qs = (
-        assignment_list_visible(user=user)
-        .filter(proposal__status=Proposal.Status.ACTIVE)
-        .exclude(state=S.REASSIGNED)
-    )
-    if session_id:
-        qs = qs.filter(proposal__session_id=session_id)
-    return qs
+def _visible_bureau(user: Any) -> int | None:
+    """None: every bureau (offices); otherwise the one bureau a bureau's staff see (0: none)."""
+    if reads_everything(user):
+        return None
+    staff = staff_of(user)
+    return (staff.bureau_id or 0) if staff is not None else 0
 
 
-def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> StatisticsReport:
-    """One row per bureau (those the user may see) and a total row; a fixed number of queries."""
+def statistics_by_bureau(
+    *, user: Any, session_id: int | None = None, today: dt.date | None = None
+) -> StatisticsReport:
+    """One row per bureau (those the user may see) and a total row, summed from the stored
+    counts: four small queries whatever the number of items."""
+    today = today or timezone.localdate()
     session = Session.objects.filter(pk=session_id).first() if session_id else None
-    population = _population(user=user, session_id=session_id)
-    leads = population.filter(role=Assignment.Role.LEAD).order_by()
-    lead_ids = leads.values("pk")
-    # Four flat queries merged in Python (no correlated subqueries: fast on 60,000 assignments).
-    first_issued: dict[int, dt.date] = {}
-    latest_class: dict[int, str] = {}
-    for assignment_id, issued, answer_class in (
-        IssuedLetter.objects.filter(reply__assignment__in=lead_ids)
-        .order_by("issued_date", "pk")
-        .values_list("reply__assignment_id", "issued_date", "answer_class")
-    ):
-        first_issued.setdefault(assignment_id, issued)
-        latest_class[assignment_id] = answer_class
-    first_contact = dict(
-        ContactEvent.objects.filter(assignment__in=lead_ids)
-        .values("assignment_id")
-        .annotate(first=Min("contacted_on"))
-        .values_list("assignment_id", "first")
-    )
-    lead_rows = leads.values(
-        "pk", "bureau_id", "bureau__short_name", "due_date", "reply__satisfaction"
-    )
-    role_counts = (
-        population.order_by()
-        .values("bureau_id", "bureau__short_name", "role")
-        .annotate(n=Count("pk"))
-    )
+    tallies = Tally.objects.exclude(bureau_id=0)
+    dues = DueTally.objects.filter(key=K.UNREPLIED, due_date__lt=today)
+    if session_id:
+        tallies = tallies.filter(session_id=session_id)
+        dues = dues.filter(session_id=session_id)
+    bureau = _visible_bureau(user)
+    if bureau is not None:
+        tallies = tallies.filter(bureau_id=bureau)
+        dues = dues.filter(bureau_id=bureau)
+    tallies = tallies.exclude(key__startswith="a:").exclude(key=K.ITEMS)
 
     rows: dict[int, StatRow] = {}
-
-    def row_for(bureau_id: int, name: str) -> StatRow:
-        return rows.setdefault(bureau_id, StatRow(label=name, bureau_id=bureau_id))
-
-    for r in lead_rows:
-        row = row_for(r["bureau_id"], r["bureau__short_name"])
-        _count_lead(
-            row,
-            due=r["due_date"],
-            first_issued=first_issued.get(r["pk"]),
-            first_contact=first_contact.get(r["pk"]),
-            latest_class=latest_class.get(r["pk"]),
-            satisfaction=r["reply__satisfaction"],
-        )
-    for c in role_counts:
-        row = row_for(c["bureau_id"], c["bureau__short_name"])
-        if c["role"] == AssignmentRole.LEAD:
-            row.lead_count += c["n"]
-        else:
-            row.co_unit_count += c["n"]
-
-    _count_supervision(population, row_for)
+    for bureau_id, key, n in (
+        tallies.values("bureau_id", "key")
+        .annotate(total=Sum("n"))
+        .values_list("bureau_id", "key", "total")
+    ):
+        if n:
+            rows.setdefault(bureau_id, StatRow(label="", bureau_id=bureau_id)).counts[key] = n
+    for bureau_id, n in (
+        dues.values("bureau_id").annotate(total=Sum("n")).values_list("bureau_id", "total")
+    ):
+        if n:
+            rows.setdefault(bureau_id, StatRow(label="", bureau_id=bureau_id)).overdue_unreplied = n
+    names = dict(Bureau.objects.filter(pk__in=rows).values_list("pk", "short_name"))
+    for bureau_id, row in rows.items():
+        row.label = names.get(bureau_id, "")
 
     if session is not None:
         codes = session.answer_class_codes()
     else:
         codes = sorted(
             {c for s in Session.objects.all() for c in s.answer_class_codes()}
-            | {c for stat in rows.values() for c in stat.classes}
+            | {
+                key.split(":", 1)[1]
+                for row in rows.values()
+                for key in row.counts
+                if key.startswith("class:")
+            }
         )
     ordered = sorted(rows.values(), key=lambda stat: stat.label)
     total = StatRow(label="合计")
@@ -205,102 +310,71 @@ def statistics_by_bureau(*, user: Any, session_id: int | None = None) -> Statist
     return StatisticsReport(session=session, class_codes=codes, rows=ordered, total=total)
 
 
-def _count_supervision(population: QuerySet[Assignment], row_for: Any) -> None:
-    """催办 and 督办单 per bureau: one grouped query over the population's assignments."""
-    for r in (
-        Supervision.objects.filter(assignment__in=population.values("pk"))
-        .values("assignment__bureau_id", "assignment__bureau__short_name", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        row = row_for(r["assignment__bureau_id"], r["assignment__bureau__short_name"])
-        if r["kind"] == SupervisionKind.URGE:
-            row.urged += r["n"]
-        else:
-            row.ordered += r["n"]
+# --- the table: one column list for the page and the .xlsx export -----------------------------
 
 
-def _count_lead(
-    row: StatRow,
-    *,
-    due: dt.date,
-    first_issued: dt.date | None,
-    first_contact: dt.date | None,
-    latest_class: str | None,
-    satisfaction: str | None,
-) -> None:
-    row.assigned += 1
-    if first_issued is None:
-        return
-    row.replied += 1
-    if first_issued <= due:
-        row.on_time += 1
-    if first_contact is not None and first_contact <= first_issued:
-        row.contacted += 1
-    if latest_class:
-        row.classes[latest_class] = row.classes.get(latest_class, 0) + 1
-    if satisfaction:
-        row.feedback += 1
-        if satisfaction == Satisfaction.SATISFIED:
-            row.satisfied += 1
-        elif satisfaction == Satisfaction.BASICALLY:
-            row.basically += 1
-        elif satisfaction == Satisfaction.UNSATISFIED:
-            row.unsatisfied += 1
+@dataclass(frozen=True)
+class StatColumn:
+    """A column of the statistics table. `percent` columns hold a Decimal percentage (or None
+    when there is nothing to divide by); the page prints "66.7%", the export writes 0.667
+    formatted as a percentage. Another figure is one more StatColumn (and, when it is a new
+    count, one more key in `statistics_counts`)."""
+
+    header: str
+    value: Callable[[StatRow], Any]
+    percent: bool = False
 
 
-def _fmt(value: Decimal | None) -> str:
+def statistics_columns(report: StatisticsReport) -> list[StatColumn]:
+    columns = [
+        StatColumn("承办单位", lambda r: r.label),
+        StatColumn("主办件数", lambda r: r.lead_count),
+        StatColumn("协办件数", lambda r: r.co_unit_count),
+        StatColumn("已办复", lambda r: r.replied),
+        StatColumn("办复率", lambda r: r.reply_rate, percent=True),
+        StatColumn("应办复（已答复或已到期）", lambda r: r.due),
+        StatColumn("按期办复", lambda r: r.on_time),
+        StatColumn("按时办复率", lambda r: r.on_time_rate, percent=True),
+        StatColumn("答复前面商", lambda r: r.contacted),
+        StatColumn("面商率", lambda r: r.contact_rate, percent=True),
+        StatColumn("已反馈", lambda r: r.feedback),
+        StatColumn("满意", lambda r: r.satisfied),
+        StatColumn("基本满意", lambda r: r.basically),
+        StatColumn("不满意", lambda r: r.unsatisfied),
+        StatColumn("满意率（仅满意）", lambda r: r.satisfied_rate, percent=True),
+        StatColumn("满意率（含基本满意）", lambda r: r.satisfied_or_basically_rate, percent=True),
+    ]
+    columns += [
+        StatColumn(f"{code}类占比", _class_share(code), percent=True) for code in report.class_codes
+    ]
+    columns += [
+        StatColumn("催办次数", lambda r: r.urged),
+        StatColumn("督办单数", lambda r: r.ordered),
+    ]
+    return columns
+
+
+def _class_share(code: str) -> Callable[[StatRow], Decimal | None]:
+    return lambda row: row.class_share(code)
+
+
+def statistics_table(report: StatisticsReport) -> tuple[list[StatColumn], list[list[Any]]]:
+    """The columns and the rows' values (bureaus, then the total), as numbers."""
+    columns = statistics_columns(report)
+    return columns, [[c.value(r) for c in columns] for r in [*report.rows, report.total]]
+
+
+def percent_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def statistics_table(report: StatisticsReport) -> tuple[list[str], list[list[Any]]]:
-    """Headers and rows for the page and the .xlsx export."""
-    headers = (
-        [
-            "承办单位",
-            "主办件数",
-            "协办件数",
-            "已办复",
-            "办复率",
-            "按期办复",
-            "按时办复率",
-            "答复前面商",
-            "面商率",
-            "已反馈",
-            "满意",
-            "基本满意",
-            "不满意",
-            "满意率（仅满意）",
-            "满意率（含基本满意）",
-        ]
-        + [f"{c}类占比" for c in report.class_codes]
-        + ["催办次数", "督办单数"]
-    )
-
-    def line(r: StatRow) -> list[Any]:
-        return (
-            [
-                r.label,
-                r.lead_count,
-                r.co_unit_count,
-                r.replied,
-                _fmt(r.reply_rate),
-                r.on_time,
-                _fmt(r.on_time_rate),
-                r.contacted,
-                _fmt(r.contact_rate),
-                r.feedback,
-                r.satisfied,
-                r.basically,
-                r.unsatisfied,
-                _fmt(r.satisfied_rate),
-                _fmt(r.satisfied_or_basically_rate),
-            ]
-            + [_fmt(r.class_share(c)) for c in report.class_codes]
-            + [r.urged, r.ordered]
-        )
-
-    return headers, [line(r) for r in report.rows] + [line(report.total)]
+def statistics_display(columns: Iterable[StatColumn], rows: Iterable[list[Any]]) -> list[list[str]]:
+    """The same values as the page prints them."""
+    kinds = [c.percent for c in columns]
+    return [
+        [percent_text(v) if pct else str(v) for v, pct in zip(row, kinds, strict=True)]
+        for row in rows
+    ]
 
 
 def statistics_chart_svg(rows: Iterable[StatRow], *, width: int = 720) -> str:
@@ -340,7 +414,7 @@ def statistics_chart_svg(rows: Iterable[StatRow], *, width: int = 720) -> str:
                 f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h - 1}" '
                 f'fill="{colour}"/>'
                 f'<text x="{label_w + w + 4:.1f}" y="{by + bar_h - 2}" fill="#333">'
-                f"{_fmt(value)}</text>"
+                f"{percent_text(value)}</text>"
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -4,13 +4,13 @@ write."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -26,6 +26,7 @@ from core.choices import Body
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.exceptions import BatchRefused
+from core.keyset import encode
 from offices import board
 from offices import importing
 from offices import statistics
@@ -36,6 +37,7 @@ from offices.forms import ImportUploadForm
 from offices.staging import staging_discard
 from offices.staging import staging_read
 from offices.staging import staging_store
+from offices.xlsx import PERCENT
 from offices.xlsx import xlsx_response
 from proposals.access import may_import
 from proposals.access import may_record_contact
@@ -72,34 +74,29 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def board_view(request: HttpRequest) -> HttpResponse:
     filters = board.BoardFilters.from_query(request.GET)
     today = timezone.localdate()
-    qs = board.board_assignments(user=request.user, filters=filters, today=today)
     if request.GET.get("export") == "xlsx":
-        headers = ["会议", "编号", "标题", "承办单位", "办理方式", "状态", "重点", "交办日期",
-                   "办结期限", "逾期天数"]  # fmt: skip
-        export = (
-            [
-                a.proposal.session.name,
-                a.proposal.number,
-                a.proposal.title,
-                a.bureau.short_name,
-                a.get_role_display(),
-                a.get_state_display(),
-                "是" if a.proposal.is_key else "否",
-                a.assigned_date,
-                a.due_date,
-                a.days_overdue(today),
-            ]
-            for a in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        )
         return xlsx_response(
-            filename=f"办理看板-{today:%Y%m%d}.xlsx", title="办理看板", headers=headers, rows=export
+            filename=f"办理看板-{today:%Y%m%d}.xlsx",
+            title="办理看板",
+            headers=board.EXPORT_HEADERS,
+            rows=board.board_export_rows(
+                user=request.user, filters=filters, limit=EXPORT_MAX_ROWS, today=today
+            ),
+            formats=board.EXPORT_FORMATS,
         )
-    paginator = Paginator(qs, _page_size(request))
-    page = paginator.get_page(request.GET.get("page"))
-    rows = [
-        (a, a.days_overdue(today), due, mark)
-        for a, due, mark in board.board_row_marks(assignments=list(page.object_list), today=today)
-    ]
+    status = 200
+    try:
+        cursor = board.board_cursor(request.GET.get("cursor"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        cursor, status = None, 400
+    size = _page_size(request)
+    # one filtered queryset for the list and the counts (the search runs once)
+    qs = board.board_assignments(user=request.user, filters=filters, today=today)
+    page = board.board_page(
+        user=request.user, filters=filters, size=size, cursor=cursor, today=today, qs=qs
+    )
+    query = _query_without(request, "cursor", "export")
     context = {
         "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
         "urge_form": (
@@ -108,36 +105,52 @@ def board_view(request: HttpRequest) -> HttpResponse:
             else None
         ),
         "filters": filters,
-        "matrix": board.board_matrix(qs=qs, today=today),
+        "matrix": board.board_counts(user=request.user, filters=filters, today=today, qs=qs),
         "page": page,
-        "rows": rows,
-        "sessions": Session.objects.all(),
+        "rows": page.rows,
+        "next_cursor": encode(page.next) if page.next else "",
+        "previous_cursor": encode(page.previous) if page.previous else "",
+        "sessions": Session.objects.values_list("pk", "name"),
         "bodies": Body.choices,
-        "bureaus": board.board_bureaus(user=request.user),
+        "bureaus": board.board_bureaus(user=request.user).values_list("pk", "short_name"),
+        "scope": board.board_scope_key(user=request.user),
         "states": AssignmentState.choices,
         "page_sizes": board.PAGE_SIZES,
-        "size": paginator.per_page,
-        "query": _query_without(request, "page", "export"),
-        "query_no_state": _query_without(request, "page", "export", "state", "bureau"),
+        "size": size,
+        "query": query,
+        "query_no_state": _query_without(request, "cursor", "export", "state", "bureau"),
     }
-    return render(request, "office/board.html", context)
+    return render(request, "office/board.html", context, status=status)
 
 
 @login_required
 def statistics_view(request: HttpRequest) -> HttpResponse:
     session_id = board._int_or_none(request.GET.get("session"))
     report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
-    headers, rows = statistics.statistics_table(report)
+    columns, values = statistics.statistics_table(report)
+    headers = [c.header for c in columns]
     if request.GET.get("export") == "xlsx":
         name = report.session.name if report.session else "全部会议"
         return xlsx_response(
-            filename=f"办理统计-{name}.xlsx", title="办理统计", headers=headers, rows=rows
+            filename=f"办理统计-{name}.xlsx",
+            title="办理统计",
+            headers=headers,
+            rows=(
+                [
+                    (None if v is None else float(v) / 100) if c.percent else v
+                    for c, v in zip(columns, row, strict=True)
+                ]
+                for row in values
+            ),
+            formats=[PERCENT if c.percent else None for c in columns],
         )
+    table = statistics.statistics_display(columns, values)
     context = {
         "report": report,
         "headers": headers,
-        "table": rows,
-        "sessions": Session.objects.all(),
+        "table": table,
+        "digest": hashlib.blake2b(repr(table).encode(), digest_size=12).hexdigest(),
+        "sessions": Session.objects.values_list("pk", "name"),
         "session_id": session_id,
         "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308 (escaped)
     }

@@ -69,3 +69,23 @@ def notice_on_commit(event: NoticeDue) -> None:
     batch refused as a whole) drops them. Listeners must not raise."""
     for listener in list(_notice_listeners):
         transaction.on_commit(partial(listener, event))
+
+
+# --- items whose text changed (registration, later edits) ---------------------------------------
+
+ItemListener = Callable[[int], None]
+_item_listeners: list[ItemListener] = []
+
+
+def on_item_changed(listener: ItemListener) -> ItemListener:
+    """Call `listener(proposal_id)` inside the writing transaction whenever an item's registered
+    text (title, proposers) changes, so that indexes kept by higher apps (replies' search
+    index) stay exact without proposals importing them."""
+    if listener not in _item_listeners:
+        _item_listeners.append(listener)
+    return listener
+
+
+def item_changed(*, proposal_id: int) -> None:
+    for listener in list(_item_listeners):
+        listener(proposal_id)

@@ -379,6 +379,8 @@ class Assignment(ConcurrentTransitionMixin, AssignmentWorkflow, BaseModel):
             models.Index(fields=["bureau", "state"]),
             models.Index(fields=["state", "due_date"]),
             models.Index(fields=["due_date", "id"], name="assignment_due_order"),
+            # the board's keyset order within one bureau (a bureau's staff, the bureau filter)
+            models.Index(fields=["bureau", "due_date", "id"], name="assignment_bureau_due_order"),
         ]
 
     def __str__(self) -> str:
@@ -513,6 +515,53 @@ class ContactEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} {self.contacted_on} {self.get_method_display()}"
+
+
+class Tally(models.Model):
+    """A count the offices look at all the time (board matrix, statistics), per session and
+    bureau (bureau 0: the whole session), kept in the same transaction as every write that
+    changes it (proposals/tallies.py). Derived data: `manage.py check_counts` compares it with a
+    full recount and repairs it."""
+
+    session_id = models.PositiveBigIntegerField("会议届次")
+    bureau_id = models.PositiveBigIntegerField("承办单位（0 为整个届次）")
+    key = models.CharField("计数项", max_length=40)
+    n = models.IntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "计数"
+        verbose_name_plural = "计数"
+        constraints = [
+            models.UniqueConstraint(fields=["session_id", "bureau_id", "key"], name="tally_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.bureau_id}/{self.key}={self.n}"
+
+
+class DueTally(models.Model):
+    """Counts by due date (办结期限), so that "overdue today" is a sum over the dates before
+    today: nothing has to change when a day passes. One row per session, bureau, key and date
+    (a few per assignment batch, not one per assignment)."""
+
+    session_id = models.PositiveBigIntegerField("会议届次")
+    bureau_id = models.PositiveBigIntegerField("承办单位")
+    key = models.CharField("计数项", max_length=40)
+    due_date = models.DateField("办结期限")
+    n = models.IntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "按期限计数"
+        verbose_name_plural = "按期限计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session_id", "bureau_id", "key", "due_date"], name="due_tally_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["key", "due_date"], name="due_tally_key_date")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.bureau_id}/{self.key}/{self.due_date}={self.n}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

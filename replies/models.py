@@ -56,6 +56,9 @@ class IssuedLetter(models.Model):
     doc_serial = models.PositiveIntegerField("文号序号")
     doc_number = models.CharField("文号", max_length=40, unique=True)
     issued_date = models.DateField("印发日期")
+    # The due date in force when the letter was issued: 按时办复 is judged against it, not
+    # against a later period (重新办理 gives the item a new one).
+    due_date = models.DateField("印发时的办结期限", null=True, blank=True)
     body = models.TextField("正文")
     answer_class = models.CharField("答复分类", max_length=4)
     leader_name = models.CharField("承办领导", max_length=30)
@@ -192,3 +195,29 @@ class PolicyDocument(BaseModel):
     def citation(self) -> str:
         """The form used in letters: 《title》（doc_number）, or 《title》 without a number."""
         return f"《{self.title}》" + (f"（{self.doc_number}）" if self.doc_number else "")
+
+
+class SearchDoc(models.Model):
+    """What the board and the API search in, one row per item: its title, proposers (领衔人,
+    附议人) and reply bodies, normalised (NFKC, lower case), and the set of character bigrams
+    of that text. On PostgreSQL a GIN index over the bigrams (migration
+    replies/0004_search_index_and_letter_due_date) finds the items holding every bigram of every
+    word without reading the others, including two-character words; replies/search.py keeps it
+    in step."""
+
+    proposal = models.OneToOneField(
+        "proposals.Proposal",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_doc",
+        verbose_name="建议提案",
+    )
+    text = models.TextField("检索文本")
+    grams = models.TextField("字符二元组", help_text="以空格分隔")
+
+    class Meta:
+        verbose_name = "检索索引"
+        verbose_name_plural = "检索索引"
+
+    def __str__(self) -> str:
+        return f"检索索引 {self.proposal_id}"

@@ -19,13 +19,14 @@ from proposals.access import may_export_letters
 from proposals.access import may_preview_draft
 from proposals.access import may_read_issued_letters
 from proposals.models import Assignment
-from proposals.models import Proposal
 from proposals.models import Session
 from proposals.selectors import assignment_get_visible
 from proposals.selectors import assignment_list_visible
 from replies.models import IssuedLetter
 from replies.models import Opinion
 from replies.models import Reply
+from replies.search import proposal_ids_matching
+from replies.search import search_words
 from replies.signing import verify_pdf
 
 
@@ -150,32 +151,22 @@ def letter_list_for_session(*, user: Any, session: Session) -> QuerySet[IssuedLe
     )
 
 
-# --- search over titles and reply bodies (the board and the API) --------------------------------
+# --- search (the board and the API): replies/search.py keeps the index --------------------------
 
 SEARCH_INLINE_IDS = 2000  # matching items passed to the main query as a list up to this many
 
 
-def proposal_ids_matching(*, text: str) -> list[int]:
-    """Items whose title or any reply body contains the text. On PostgreSQL both lookups use the
-    pg_trgm GIN indexes of migration 0002 (UPPER(col) gin_trgm_ops; terms of three characters or
-    more); on SQLite, and for shorter terms, a plain scan. Two queries, run once per request."""
-    in_titles = Proposal.objects.filter(title__icontains=text).values_list("pk", flat=True)
-    in_replies = Reply.objects.filter(body__icontains=text).values_list(
-        "assignment__proposal_id", flat=True
-    )
-    return sorted(set(in_titles) | set(in_replies))
-
-
 def assignment_search(*, qs: QuerySet[Assignment], text: str) -> QuerySet[Assignment]:
-    """Assignments of items whose title or reply body contains the text."""
-    if not text:
+    """Assignments of items whose title, proposers or reply bodies contain every word of the
+    query (words separated by spaces)."""
+    if not search_words(text):
         return qs
     ids = proposal_ids_matching(text=text)
-    if len(ids) <= SEARCH_INLINE_IDS:
-        return qs.filter(proposal_id__in=ids)
-    # A very common term: let the database combine the two conditions itself (no huge IN list).
-    in_replies = Reply.objects.filter(body__icontains=text).values("assignment__proposal_id")
-    return qs.filter(Q(proposal__title__icontains=text) | Q(proposal_id__in=in_replies))
+    few = list(ids[: SEARCH_INLINE_IDS + 1])
+    if len(few) <= SEARCH_INLINE_IDS:
+        return qs.filter(proposal_id__in=few)
+    # A very common word: let the database join the index query itself (no huge IN list).
+    return qs.filter(proposal_id__in=ids)
 
 
 def letter_stored_pdf(*, letter: IssuedLetter) -> tuple[bytes, bool]:

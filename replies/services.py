@@ -18,6 +18,7 @@ from core.exceptions import ApplicationError
 from core.names import person_name
 from core.validation import clean_text
 from proposals import calendar
+from proposals import tallies
 from proposals.access import may_edit_draft
 from proposals.access import may_record_feedback
 from proposals.credentials import load_signing_credentials
@@ -33,6 +34,7 @@ from replies.models import IssuedLetter
 from replies.models import Opinion
 from replies.models import Reply
 from replies.models import ReplyVersion
+from replies.search import search_doc_refresh
 from replies.selectors import reply_default_cc
 
 
@@ -91,6 +93,7 @@ def reply_save_draft(
     if cc_list is not None:
         reply.cc_list = [c for c in cleaned_cc if c]
     reply.save()
+    search_doc_refresh(assignment.proposal_id)
     audit(
         proposal=assignment.proposal,
         assignment=assignment,
@@ -194,6 +197,7 @@ def reply_issue(
             doc_serial=serial,
             doc_number=number,
             issued_date=issued_on,
+            due_date=assignment.due_date,
             body=reply.body,
             answer_class=reply.answer_class,
             leader_name=reply.leader_name,
@@ -276,6 +280,25 @@ def reply_record_feedback(
 ) -> Reply:
     """The office records the proposer's feedback; 不满意 reopens the item (重新办理)."""
     assignment = Assignment.objects.select_related("proposal__session").get(pk=assignment_id)
+    with tallies.track(proposal_ids=[assignment.proposal_id]):
+        return _record_feedback(
+            assignment=assignment,
+            actor=actor,
+            satisfaction=satisfaction,
+            feedback_date=feedback_date,
+            comment=comment,
+        )
+
+
+def _record_feedback(
+    *,
+    assignment: Assignment,
+    actor: Any,
+    satisfaction: str,
+    feedback_date: dt.date | None,
+    comment: str,
+) -> Reply:
+    assignment_id = assignment.pk
     may_record_feedback(assignment=assignment, user=actor).require()
     if satisfaction not in Satisfaction.values:
         raise ApplicationError("满意度须为：满意、基本满意或不满意")

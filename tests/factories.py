@@ -11,6 +11,7 @@ from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
 from replies.models import Reply
+from replies.search import search_doc_refresh
 
 
 class BureauFactory(factory.django.DjangoModelFactory):
@@ -65,6 +66,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
 class ProposalFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Proposal
+        skip_postgeneration_save = True
 
     session = factory.SubFactory(SessionFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -72,6 +74,12 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     lead_proposer = "申卫康"
     signer_count = 1
     assigned_date = factory.LazyFunction(timezone.localdate)
+
+    @factory.post_generation
+    def _search_index(self, create, extracted, **kwargs):
+        """As registration does: the item's search index follows its text."""
+        if create:
+            search_doc_refresh(self.pk)
 
 
 class AssignmentFactory(factory.django.DjangoModelFactory):
@@ -94,6 +102,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
 class ReplyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reply
+        skip_postgeneration_save = True
 
     assignment = factory.SubFactory(AssignmentFactory)
     body = "您的建议收悉。\n一、关于测试\n正文。"
@@ -102,3 +111,9 @@ class ReplyFactory(factory.django.DjangoModelFactory):
     clerk_name = "楼伟荣"
     phone = "89541421"
     cc_list = factory.LazyFunction(lambda: ["区人大常委会办公室", "区政府督查室"])
+
+    @factory.post_generation
+    def _search_index(self, create, extracted, **kwargs):
+        """As reply_save_draft does: the reply body is searchable."""
+        if create:
+            search_doc_refresh(self.assignment.proposal_id)

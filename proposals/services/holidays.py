@@ -20,6 +20,7 @@ from core.choices import ProposalStatus
 from core.exceptions import ApplicationError
 from core.validation import clean_text
 from proposals import calendar
+from proposals import tallies
 from proposals.access import may_edit_calendar
 from proposals.models import Assignment
 from proposals.models import AuditEvent
@@ -118,9 +119,11 @@ def assignments_follow_calendar(*, year: int, actor: Any) -> int:
                     message=f"{year} 年节假日安排调整：" + "；".join(changes),
                 )
             )
-    Assignment.objects.bulk_update(
-        moved, ["due_date", "reassignment_deadline", "updated_at"], batch_size=500
-    )
+    # Moved due dates move the counts by due date (overdue, 按时办复率): proposals/tallies.py.
+    with tallies.track(proposal_ids={a.proposal_id for a in moved}):
+        Assignment.objects.bulk_update(
+            moved, ["due_date", "reassignment_deadline", "updated_at"], batch_size=500
+        )
     AuditEvent.objects.bulk_create(events, batch_size=500)
     return len(moved)
 

@@ -17,6 +17,8 @@ from core.exceptions import ApplicationError
 from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals import calendar
+from proposals import events
+from proposals import tallies
 from proposals.access import may_register
 from proposals.models import Assignment
 from proposals.models import Bureau
@@ -141,14 +143,16 @@ def proposal_register(
             proposal.save()
     except IntegrityError as exc:  # a concurrent registration of the same number
         raise ApplicationError(f"{session.name}第{number}号已存在，编号不能重复") from exc
-    for role, bureaus in (
-        (AssignmentRole.LEAD, lead_bureaus),
-        (AssignmentRole.CO_UNIT, co_bureaus),
-    ):
-        for bureau in bureaus:
-            assignment_open_new(
-                proposal=proposal, bureau=bureau, role=role, assigned_date=assigned_date
-            )
+    with tallies.track(proposal_ids=[proposal.pk], created=True):
+        for role, bureaus in (
+            (AssignmentRole.LEAD, lead_bureaus),
+            (AssignmentRole.CO_UNIT, co_bureaus),
+        ):
+            for bureau in bureaus:
+                assignment_open_new(
+                    proposal=proposal, bureau=bureau, role=role, assigned_date=assigned_date
+                )
+    events.item_changed(proposal_id=proposal.pk)
     audit(
         proposal=proposal,
         actor=actor,
@@ -177,6 +181,11 @@ def _proposal_for_office(*, proposal_id: int, actor: Any) -> Proposal:
 @transaction.atomic
 def proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal:
     """The proposer withdraws the item: handling stops, statistics leave it out."""
+    with tallies.track(proposal_ids=[proposal_id]):
+        return _proposal_withdraw(proposal_id=proposal_id, actor=actor, reason=reason)
+
+
+def _proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal:
     proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
     proposal.status_reason = clean_text(reason, label="撤回理由", required=True, max_length=2000)
     proposal.status = ProposalStatus.WITHDRAWN
@@ -193,6 +202,13 @@ def proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal:
 @transaction.atomic
 def proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: str = "") -> Proposal:
     """并案: the item is answered together with another item of the same session."""
+    with tallies.track(proposal_ids=[proposal_id]):
+        return _proposal_merge(
+            proposal_id=proposal_id, into_number=into_number, actor=actor, reason=reason
+        )
+
+
+def _proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: str) -> Proposal:
     proposal = _proposal_for_office(proposal_id=proposal_id, actor=actor)
     target = Proposal.objects.filter(session=proposal.session, number=into_number).first()
     if target is None:

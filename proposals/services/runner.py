@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError
 from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals import events
+from proposals import tallies
 from proposals.access import extension_decision_check
 from proposals.access import transition_check
 from proposals.models import Assignment
@@ -48,14 +49,18 @@ def run_transition(
     condition), run it (django-fsm-log records actor and comment: the audit row), let the
     calling service add its part (`before_save`), save, and announce it on commit. On any
     error nothing is written."""
+    proposal_id = (
+        Assignment.objects.filter(pk=assignment_id).values_list("proposal_id", flat=True).first()
+    )
+    if proposal_id is None:
+        raise AccessDenied("事项不存在或您无权查看")
     try:
-        with transaction.atomic():
-            try:
-                assignment = Assignment.objects.select_related("proposal__session", "bureau").get(
-                    pk=assignment_id
-                )
-            except Assignment.DoesNotExist as exc:
-                raise AccessDenied("事项不存在或您无权查看") from exc
+        # The counts follow the transition in its transaction (proposals/tallies.py); the item's
+        # row lock taken there also keeps two writers of one item apart.
+        with transaction.atomic(), tallies.track(proposal_ids=[proposal_id]):
+            assignment = Assignment.objects.select_related("proposal__session", "bureau").get(
+                pk=assignment_id
+            )
             try:
                 step = assignment.step(name)
             except KeyError as exc:
@@ -96,14 +101,18 @@ def run_extension_decision(
     after: Callable[[ExtensionRequest], None] | None = None,
 ) -> ExtensionRequest:
     """The same for an extension request's approve/reject."""
+    proposal_id = (
+        ExtensionRequest.objects.filter(pk=extension_id)
+        .values_list("assignment__proposal_id", flat=True)
+        .first()
+    )
+    if proposal_id is None:
+        raise AccessDenied("延期申请不存在或您无权查看")
     try:
-        with transaction.atomic():
-            try:
-                extension = ExtensionRequest.objects.select_related(
-                    "assignment__proposal__session", "assignment__bureau"
-                ).get(pk=extension_id)
-            except ExtensionRequest.DoesNotExist as exc:
-                raise AccessDenied("延期申请不存在或您无权查看") from exc
+        with transaction.atomic(), tallies.track(proposal_ids=[proposal_id]):
+            extension = ExtensionRequest.objects.select_related(
+                "assignment__proposal__session", "assignment__bureau"
+            ).get(pk=extension_id)
             step = extension.step(name)
             extension_decision_check(extension=extension, name=name, user=actor).require()
             comment = _clean_comment(step, comment)

@@ -25,6 +25,7 @@ from core.exceptions import BatchRefused
 from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals import events
+from proposals import tallies
 from proposals.access import may_answer_supervision
 from proposals.access import may_close_supervision
 from proposals.access import may_open_supervision
@@ -83,13 +84,14 @@ def _clean_comment(comment: str, label: str) -> str:
 def _urge(assignment: Assignment, actor: Any, comment: str) -> Supervision:
     """Inside the caller's transaction, the assignment locked and checked."""
     office = _office_of(actor)
-    supervision = Supervision.objects.create(
-        assignment=assignment,
-        kind=SupervisionKind.URGE,
-        office=office,
-        comment=comment,
-        created_by=actor,
-    )
+    with tallies.track(proposal_ids=[assignment.proposal_id]):  # the statistics count 催办
+        supervision = Supervision.objects.create(
+            assignment=assignment,
+            kind=SupervisionKind.URGE,
+            office=office,
+            comment=comment,
+            created_by=actor,
+        )
     audit(
         proposal=assignment.proposal,
         assignment=assignment,
@@ -155,7 +157,7 @@ def supervision_open(
         raise ApplicationError("答复期限不能超过一年")
     office = _office_of(actor)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), tallies.track(proposal_ids=[assignment.proposal_id]):
             supervision = Supervision.objects.create(
                 assignment=assignment,
                 kind=SupervisionKind.ORDER,

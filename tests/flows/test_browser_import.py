@@ -168,8 +168,8 @@ def test_import_then_draft_review_issue_feedback(
 
     page.click("header nav >> text=看板")
     page.wait_for_selector("h1:has-text('办理看板')")
-    # (the office's rows start with the checkbox of the batch 催办)
-    listed = {(r[2], r[3], r[4], r[5]) for r in table_rows(page, "table:not(.matrix)")}
+    # (the office's rows start with the checkbox of the batch 催办, then 会议, 编号, 标题, 领衔人)
+    listed = {(r[2], r[3], r[5], r[6]) for r in table_rows(page, "table.board")}
     assert listed == {
         ("第50号 重点", TITLE, "区经信局（主办）", "已交办"),
         ("第51号", "关于优化营商环境服务小微企业的建议", "区商务局（主办）", "已交办"),

@@ -109,11 +109,17 @@ def test_board_export(world, items, client):
     response = client.get(reverse("office:board"), {"body": "npc", "export": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     data = list(sheet.iter_rows(values_only=True))
-    assert data[0][:3] == ("会议", "编号", "标题")
+    assert data[0][:4] == ("会议", "编号", "标题", "领衔人")
+    assert data[0][-3:] == ("文号", "答复分类", "满意度")
     assert sorted(r[2] for r in data[1:]) == ["关于五金工具产业的建议", "关于道路的建议"]
-    overdue = {r[2]: r[9] for r in data[1:]}
-    assert overdue["关于五金工具产业的建议"] == 3
-    assert overdue["关于道路的建议"] == 0
+    by_title = {r[2]: r for r in data[1:]}
+    late = by_title["关于五金工具产业的建议"]
+    assert late[1] == by_title["关于五金工具产业的建议"][1]
+    assert isinstance(late[1], int)  # numbers as numbers
+    assert late[3] == "申卫康"
+    assert late[10] == 3  # 逾期天数
+    assert late[11] is None  # no working days left: overdue
+    assert by_title["关于道路的建议"][10] == 0
 
 
 def test_board_queries_do_not_grow_with_page_size(world, client):
@@ -133,13 +139,58 @@ def test_board_queries_do_not_grow_with_page_size(world, client):
     assert counts[25] == counts[50] == counts[100]
 
 
-def test_pagination(world, client):
-    for _i in range(30):
+def test_pagination_follows_the_cursor_links(world, client):
+    made = [
         AssignmentFactory(proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau)
+        for _ in range(30)
+    ]
     client.force_login(world.npc)
-    response = client.get(reverse("office:board"), {"size": 25, "page": 2})
+    response = client.get(reverse("office:board"), {"size": 25})
+    assert len(response.context["rows"]) == 25
+    following = response.context["next_cursor"]
+    assert following
+    assert "cursor=" in response.content.decode()
+    response = client.get(reverse("office:board"), {"size": 25, "cursor": following})
     assert len(response.context["rows"]) == 5
     assert response.context["page"].number == 2
+    assert not response.context["next_cursor"]
+    back = client.get(
+        reverse("office:board"), {"size": 25, "cursor": response.context["previous_cursor"]}
+    )
+    assert [r["id"] for r in back.context["rows"]] == [a.pk for a in made[:25]]
+
+
+def test_a_tampered_cursor_is_refused_with_a_reason(world, client):
+    client.force_login(world.npc)
+    for bad in ("nonsense", "eyJ2IjpbMV19", "!!!"):
+        response = client.get(reverse("office:board"), {"cursor": bad})
+        assert response.status_code == 400
+        assert "翻页参数无效" in response.content.decode()
+
+
+def test_stored_counts_equal_the_counts_over_the_rows(world, items):
+    from offices.board import board_counts
+    from proposals import tallies
+
+    tallies.rebuild()  # the factories bypass the services that keep them
+    for user in (world.npc, world.clerk, world.other_clerk):
+        for filters in (
+            BoardFilters(),
+            BoardFilters(session=world.npc_session.pk),
+            BoardFilters(body="cppcc"),
+            BoardFilters(bureau=world.other_bureau.pk),
+        ):
+            stored = board_counts(user=user, filters=filters)
+            assert stored.stored
+            live = board_matrix(qs=board_assignments(user=user, filters=filters))
+            assert (stored.rows, stored.total, stored.overdue, stored.items) == (
+                live.rows,
+                live.total,
+                live.overdue,
+                live.items,
+            ), (user, filters)
+    matrix = board_counts(user=world.npc, filters=BoardFilters())
+    assert (matrix.items, matrix.total, matrix.overdue) == (3, 3, 1)
 
 
 def test_search_for_a_very_common_term_gives_the_same_rows(world, items, monkeypatch):

@@ -9,6 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from offices.statistics import statistics_by_bureau
+from proposals import services as ps
+from proposals import tallies
 from proposals.models import ContactEvent
 from proposals.models import Supervision
 from replies.models import IssuedLetter
@@ -18,10 +20,11 @@ from tests.factories import ReplyFactory
 from tests.factories import SessionFactory
 
 DUE = dt.date(2023, 6, 15)
+TODAY = dt.date(2023, 7, 1)  # DUE has passed; 2099 has not
 _serial = iter(range(1, 1000))
 
 
-def lead(world, bureau, *, state="drafting", status="active", session=None, role="lead"):
+def lead(world, bureau, *, state="drafting", status="active", session=None, role="lead", due=DUE):
     proposal = ProposalFactory(session=session or world.npc_session, status=status)
     return AssignmentFactory(
         proposal=proposal,
@@ -29,7 +32,7 @@ def lead(world, bureau, *, state="drafting", status="active", session=None, role
         role=role,
         state=state,
         assigned_date=dt.date(2023, 3, 15),
-        due_date=DUE,
+        due_date=due,
     )
 
 
@@ -84,7 +87,11 @@ def data(world):
     # Bureau b: 区商务局
     b1 = lead(world, b, state="issued")  # on time, no contact, no feedback, C
     letter(b1, dt.date(2023, 5, 1), "C")
-    lead(world, b, state="accepted")  # not replied
+    lead(world, b, state="accepted")  # b2: not replied, due date passed: late
+    lead(world, b, state="accepted", due=dt.date(2099, 1, 1))  # b3: not replied, not due yet
+    # The factories bypass the services that keep the stored counts: count once, as
+    # `check_counts --repair` does.
+    tallies.rebuild()
     return other_session
 
 
@@ -93,13 +100,15 @@ def by_label(report):
 
 
 def test_statistics_match_hand_computed_values(world, data):
-    report = statistics_by_bureau(user=world.npc, session_id=world.npc_session.pk)
+    report = statistics_by_bureau(user=world.npc, session_id=world.npc_session.pk, today=TODAY)
     rows = by_label(report)
     assert list(rows) == ["区商务局", "区经信局"]
     jx = rows["区经信局"]
     # assigned a1..a4 = 4; replied a1, a2, a4 = 3; on time a1 (6/1) and a4 (on the due date) = 2
     assert (jx.assigned, jx.replied, jx.on_time) == (4, 3, 2)
     assert jx.reply_rate == Decimal("75.0")  # 3/4
+    # due = replied 3 + a3 (not replied, due date passed) = 4
+    assert jx.due == 4
     assert jx.on_time_rate == Decimal("50.0")  # 2/4
     # contacted before (or on the day of) the first letter: a1, a4 -> 2 of 3 replied
     assert jx.contacted == 2
@@ -115,15 +124,19 @@ def test_statistics_match_hand_computed_values(world, data):
     assert (jx.lead_count, jx.co_unit_count) == (4, 1)
 
     sw = rows["区商务局"]
-    assert (sw.assigned, sw.replied, sw.on_time, sw.contacted) == (2, 1, 1, 0)
-    assert sw.reply_rate == Decimal("50.0")
+    assert (sw.assigned, sw.replied, sw.on_time, sw.contacted) == (3, 1, 1, 0)
+    assert sw.reply_rate == Decimal("33.3")  # 1/3
+    # 按时办复率 counts b1 (answered) and b2 (late), not b3 (due in 2099): 1/2
+    assert sw.due == 2
+    assert sw.on_time_rate == Decimal("50.0")
     assert sw.contact_rate == Decimal("0.0")
     assert sw.satisfied_rate is None  # no feedback yet: no rate, not 0%
     assert sw.class_share("C") == Decimal("100.0")
 
     total = report.total
-    assert (total.assigned, total.replied, total.on_time, total.contacted) == (6, 4, 3, 2)
-    assert total.reply_rate == Decimal("66.7")  # 4/6
+    assert (total.assigned, total.replied, total.on_time, total.contacted) == (7, 4, 3, 2)
+    assert total.reply_rate == Decimal("57.1")  # 4/7
+    assert total.due == 6  # 4 replied + a3 + b2
     assert total.on_time_rate == Decimal("50.0")  # 3/6
     assert total.contact_rate == Decimal("50.0")  # 2/4
     assert [total.class_share(c) for c in "ABC"] == [
@@ -131,7 +144,7 @@ def test_statistics_match_hand_computed_values(world, data):
         Decimal("50.0"),
         Decimal("25.0"),
     ]
-    assert (total.lead_count, total.co_unit_count) == (6, 1)
+    assert (total.lead_count, total.co_unit_count) == (7, 1)
     assert report.class_codes == ["A", "B", "C"]
 
 
@@ -144,7 +157,7 @@ def test_all_sessions_include_the_other_session(world, data):
 def test_bureau_staff_see_only_their_bureau(world, data):
     report = statistics_by_bureau(user=world.other_clerk, session_id=world.npc_session.pk)
     assert [r.label for r in report.rows] == ["区商务局"]
-    assert report.total.assigned == 2
+    assert report.total.assigned == 3
 
 
 def test_statistics_page_chart_and_export(world, data, client):
@@ -162,9 +175,14 @@ def test_statistics_page_chart_and_export(world, data, client):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("承办单位", "主办件数", "协办件数", "已办复", "办复率")
     jx = next(r for r in rows if r[0] == "区经信局")
-    assert jx[1:5] == (4, 1, 3, "75.0%")
+    # numbers as numbers, percentages as fractions formatted as percentages
+    assert jx[1:5] == (4, 1, 3, 0.75)
+    assert next(sheet.iter_rows(min_row=2, max_row=2, min_col=5, max_col=5))[0].number_format == (
+        "0.0%"
+    )
     assert rows[-1][0] == "合计"
-    assert rows[-1][4] == "66.7%"
+    assert rows[-1][4] == pytest.approx(4 / 7, abs=0.0005)
+    assert "75.0%" in html
 
 
 def test_urges_and_supervisions_counted_per_bureau(world, data, client):
@@ -186,15 +204,20 @@ def test_urges_and_supervisions_counted_per_bureau(world, data, client):
     press(lead(world, a, role="co_unit", state="drafting"), "urge")  # co-unit tasks count too
     press(lead(world, a, status="withdrawn"), "urge")  # withdrawn: left out like everything
     press(lead(world, b, state="accepted"), "urge")
+    target = lead(world, b, state="accepted")
+    tallies.check(repair=True)  # the rows above were written past the services: count them once
+    # through the service, the count follows in the same transaction
+    ps.supervision_urge(assignment_id=target.pk, actor=world.npc, comment="请加快")
+    assert tallies.check() == []
     report = statistics_by_bureau(user=world.npc, session_id=world.npc_session.pk)
     rows = by_label(report)
     assert (rows["区经信局"].urged, rows["区经信局"].ordered) == (3, 1)
-    assert (rows["区商务局"].urged, rows["区商务局"].ordered) == (1, 0)
-    assert (report.total.urged, report.total.ordered) == (4, 1)
+    assert (rows["区商务局"].urged, rows["区商务局"].ordered) == (2, 0)
+    assert (report.total.urged, report.total.ordered) == (5, 1)
     client.force_login(world.npc)
     url = reverse("office:statistics")
     response = client.get(url, {"session": world.npc_session.pk, "export": "xlsx"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][-2:] == ("催办次数", "督办单数")
     assert next(r for r in rows if r[0] == "区经信局")[-2:] == (3, 1)
-    assert rows[-1][-2:] == (4, 1)
+    assert rows[-1][-2:] == (5, 1)

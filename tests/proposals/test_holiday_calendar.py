@@ -16,6 +16,7 @@ from notifications.models import Reminder
 from proposals import calendar
 from proposals import selectors
 from proposals import services as ps
+from proposals import tallies
 from proposals.models import AuditEvent
 from proposals.models import CalendarChange
 from proposals.models import CalendarDay
@@ -154,6 +155,7 @@ def test_2027_entered_on_the_page_changes_due_dates_and_remaining_days(world, cl
     assert b.due_date == D(2027, 2, 23)
     moved = AuditEvent.objects.get(assignment=b, verb="dates_moved")
     assert "办结期限由2027年02月22日顺延至2027年02月23日" in moved.message
+    assert tallies.check() == []  # the counts by due date followed the move
 
     # marked complete: exact counts, no warning
     response = post_calendar(client, action="publish", year=2027, complete="1")

@@ -110,6 +110,7 @@ class Command(BaseCommand):
             self.stdout.write(f"节假日安排：已从 chinese-calendar 导入 {added[0]}–{added[-1]} 年。")
         if Bureau.objects.exists():
             self.stdout.write("演示数据已存在，跳过。")
+            self._derived_data()
             return
         with transaction.atomic():
             self._seed()
@@ -122,6 +123,20 @@ class Command(BaseCommand):
                 f"提示：{years} 年节假日安排尚未录入，相关期限暂按周一至周五估算；"
                 f"交办机构可在“节假日”页面录入。"
             )
+
+    def _derived_data(self) -> None:
+        """A database made before the stored counts and the search index existed gets them
+        (the services keep them from then on)."""
+        from proposals import tallies
+        from proposals.models import Proposal
+        from replies.models import SearchDoc
+        from replies.search import search_reindex
+
+        if tallies.check(repair=True):
+            self.stdout.write("已按全量重新计数修复看板和统计的计数。")
+        if SearchDoc.objects.count() != Proposal.objects.count():
+            search_reindex()
+            self.stdout.write("已重建检索索引。")
 
     # --- people and places -------------------------------------------------------------------
     def _seed(self) -> None:
