@@ -139,6 +139,15 @@ class SupervisionState(models.TextChoices):
     CLOSED = "closed", "已办结"
 
 
+class SegmentKind(models.TextChoices):
+    """What a suggested passage of an issued letter is: a whole paragraph (one line of the body)
+    or whole sentences inside one (the items of a paragraph that lists **一是** … **二是** …).
+    Never a clause: the similar-paragraph index stores nothing else."""
+
+    PARAGRAPH = "paragraph", "整段"
+    SENTENCES = "sentences", "整句"
+
+
 class NoticeKind(models.TextChoices):
     """What a reminder or notice is about (notifications.Reminder.kind)."""
 

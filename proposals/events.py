@@ -1,6 +1,7 @@
-"""Committed transitions and other notices (催办, 督办单), announced to the apps above proposals
-that care (notifications sends them). They subscribe in their AppConfig.ready(), so proposals
-never imports them: dependencies stay one-way."""
+"""Committed transitions, item status changes and other notices (催办, 督办单), announced to
+the apps above proposals that care (notifications sends the notices; replies updates its
+similar-paragraph index). They subscribe in their AppConfig.ready(), so proposals never imports
+them: dependencies stay one-way."""
 
 from __future__ import annotations
 
@@ -39,6 +40,32 @@ def announce_on_commit(event: TransitionDone) -> None:
     """Queue each listener for when the transition's transaction commits; a rollback drops
     them. Listeners must not raise: the transition has already happened."""
     for listener in list(_listeners):
+        transaction.on_commit(partial(listener, event))
+
+
+@dataclass(frozen=True)
+class ProposalStatusChanged:
+    """An item was withdrawn (撤回) or merged (并案): its status is no longer 正常办理.
+    replies drops the item's letters from the similar-paragraph suggestions."""
+
+    proposal_id: int
+    status: str  # ProposalStatus
+
+
+StatusListener = Callable[[ProposalStatusChanged], None]
+_status_listeners: list[StatusListener] = []
+
+
+def subscribe_status(listener: StatusListener) -> StatusListener:
+    """Call `listener` after every committed status change of an item (once per function)."""
+    if listener not in _status_listeners:
+        _status_listeners.append(listener)
+    return listener
+
+
+def announce_status_on_commit(event: ProposalStatusChanged) -> None:
+    """Like announce_on_commit: queued for the commit, dropped on rollback."""
+    for listener in list(_status_listeners):
         transaction.on_commit(partial(listener, event))
 
 

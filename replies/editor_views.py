@@ -54,9 +54,13 @@ def policy_search(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def similar_paragraphs(request: HttpRequest, assignment_id: int) -> JsonResponse:
-    """GET ?q=paragraph: the 5 most similar paragraphs of issued letters the user may see."""
+    """GET ?q=paragraph: the 5 passages of issued letters the user may see that best continue
+    the paragraph for this item (without q: ranked by the item alone), each with the letters
+    that used it. The letters of this assignment itself are left out."""
     assignment = visible_or_404(request, assignment_id)
-    suggestions = paragraph_list_similar(user=request.user, text=request.GET.get("q", ""))
+    suggestions = paragraph_list_similar(
+        user=request.user, text=request.GET.get("q", "")[:2000], assignment=assignment
+    )
     return JsonResponse(
         {"assignment": assignment.pk, "results": [asdict(s) for s in suggestions]},
         json_dumps_params={"ensure_ascii": False},

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from core.choices import Satisfaction
+from core.choices import SegmentKind
 from core.models import BaseModel
 from proposals.models import Assignment
 from proposals.models import Bureau
@@ -221,3 +222,75 @@ class SearchDoc(models.Model):
 
     def __str__(self) -> str:
         return f"检索索引 {self.proposal_id}"
+
+
+class ParagraphText(models.Model):
+    """One distinct passage of issued letters (whole paragraph or whole sentences), stored once
+    however many letters used it: the similar-paragraph index (replies.similarity). `norm` is
+    what is compared; `shape` groups texts that differ only in their numbers, and its
+    fingerprints (ParagraphShingle) are what is looked up."""
+
+    key = models.CharField("规范文本摘要", max_length=64, unique=True)
+    shape = models.BigIntegerField("数字归一摘要", db_index=True)
+    text = models.TextField("段落")
+    norm = models.TextField("规范文本")
+
+    class Meta:
+        verbose_name = "相似段落索引文本"
+        verbose_name_plural = "相似段落索引文本"
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class ParagraphShingle(models.Model):
+    """A fingerprint of a shape (replies.similarity.text.fingerprints; texts that differ only
+    in their numbers share a shape and so their fingerprints, stored once). The lookup finds
+    the shapes sharing the most fingerprints with the paragraph being written through the
+    (hash, shape) index, on PostgreSQL and SQLite alike."""
+
+    shape = models.BigIntegerField("数字归一摘要")
+    hash = models.IntegerField("指纹")
+
+    class Meta:
+        verbose_name = "相似段落指纹"
+        verbose_name_plural = "相似段落指纹"
+        constraints = [
+            models.UniqueConstraint(fields=["hash", "shape"], name="paragraph_shingle_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shape}:{self.hash}"
+
+
+class ParagraphUse(models.Model):
+    """A passage as used in one issued letter. Only `suggestible` uses are suggested: the
+    current letter of an item that is answered (not reopened, withdrawn or merged). Assignment
+    and bureau are copied from the letter so scoping needs no join through replies."""
+
+    text = models.ForeignKey(ParagraphText, on_delete=models.CASCADE, related_name="uses")
+    letter = models.ForeignKey(
+        IssuedLetter, on_delete=models.CASCADE, related_name="paragraph_uses"
+    )
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("类型", max_length=10, choices=SegmentKind.choices)
+    position = models.PositiveIntegerField("段落序号")
+    suggestible = models.BooleanField("可供参考", default=True)
+
+    class Meta:
+        verbose_name = "相似段落索引"
+        verbose_name_plural = "相似段落索引"
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "text"], name="paragraph_use_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["text", "assignment"],
+                condition=models.Q(suggestible=True),
+                name="paragraph_use_suggestible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id}:{self.position}"

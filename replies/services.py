@@ -36,6 +36,8 @@ from replies.models import Reply
 from replies.models import ReplyVersion
 from replies.search import search_doc_refresh
 from replies.selectors import reply_default_cc
+from replies.similarity.index import paragraph_index_letter
+from replies.similarity.index import paragraph_index_refresh
 
 
 def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
@@ -178,7 +180,9 @@ def document_number_allocate(*, bureau: Bureau, year: int, series: str) -> tuple
 def reply_issue(
     *, assignment_id: int, actor: Any, issued_on: dt.date | None = None
 ) -> IssuedLetter:
-    """印发: allocate the number, freeze the text as an IssuedLetter, run the `issue` transition."""
+    """印发: allocate the number, freeze the text as an IssuedLetter, run the `issue` transition
+    and index the letter's paragraphs for the similar-paragraph suggestions, all in one
+    transaction."""
     issued_on = issued_on or timezone.localdate()
     holder: dict[str, IssuedLetter] = {}
 
@@ -207,6 +211,7 @@ def reply_issue(
             issued_by=actor,
         )
         letter_store_pdf(letter=letter, reply=reply, assignment=assignment)
+        holder["letter"] = letter
         audit(
             proposal=assignment.proposal,
             assignment=assignment,
@@ -215,9 +220,11 @@ def reply_issue(
             message=number,
             data={"serial": serial, "year": issued_on.year},
         )
-        holder["letter"] = letter
 
-    run_transition(assignment_id=assignment_id, name="issue", actor=actor, before_save=freeze)
+    with transaction.atomic():
+        run_transition(assignment_id=assignment_id, name="issue", actor=actor, before_save=freeze)
+        # After the transition is saved: the index rule reads the new state (issued).
+        paragraph_index_letter(letter_id=holder["letter"].pk)
     return holder["letter"]
 
 
@@ -335,4 +342,6 @@ def _record_feedback(
             comment=reply.satisfaction_comment or "代表委员不满意，重新办理",
             before_save=new_period,
         )
+        # The rejected letter is no longer suggested (see replies/similarity/index.py).
+        paragraph_index_refresh(assignment_ids=[assignment_id])
     return reply

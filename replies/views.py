@@ -33,6 +33,7 @@ from replies.forms import ReplyDraftForm
 from replies.models import Opinion
 from replies.policies import policy_document_list
 from replies.selectors import co_unit_opinions
+from replies.similarity import policy_list_for_item
 
 
 def _draft_form(assignment: Assignment, data: Any = None) -> ReplyDraftForm | OpinionDraftForm:
@@ -100,22 +101,32 @@ def draft_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 if request.POST.get("then") == "stay":
                     return redirect("replies:draft", assignment_id=assignment.pk)
                 return redirect("proposals:assignment", assignment_id=assignment.pk)
-        return render(request, "replies/draft.html", _editor_context(assignment, form), status=400)
+        return render(
+            request,
+            "replies/draft.html",
+            _editor_context(assignment, form, request.user),
+            status=400,
+        )
     return render(
-        request, "replies/draft.html", _editor_context(assignment, _draft_form(assignment))
+        request,
+        "replies/draft.html",
+        _editor_context(assignment, _draft_form(assignment), request.user),
     )
 
 
-def _editor_context(assignment: Assignment, form: Any) -> dict[str, Any]:
+def _editor_context(assignment: Assignment, form: Any, user: Any) -> dict[str, Any]:
     """The editor page: the form, the item's own text and originals (what the clerk answers),
     what the clerk must not miss (return comment, 不满意), the co-units' opinions for a lead
-    unit, and the policy library for citations."""
+    unit, the policies that match the item and the policy library for citations."""
     return {
         "a": assignment,
         "p": assignment.proposal,
         "attachments": list(assignment.proposal.attachments.all()),
         "form": form,
         "policies": policy_document_list(limit=30),
+        "matching_policies": policy_list_for_item(proposal=assignment.proposal, user=user)
+        if assignment.is_lead
+        else [],
         "attention": assignment_attention(assignment=assignment),
         "co_units": co_unit_opinions(assignment=assignment),
     }

@@ -196,6 +196,9 @@ def _proposal_withdraw(*, proposal_id: int, actor: Any, reason: str) -> Proposal
         verb=AuditVerb.WITHDRAWN,
         message=proposal.status_reason,
     )
+    events.announce_status_on_commit(
+        events.ProposalStatusChanged(proposal_id=proposal.pk, status=proposal.status)
+    )
     return proposal
 
 
@@ -227,5 +230,8 @@ def _proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: s
         verb=AuditVerb.MERGED,
         message="：".join(filter(None, [f"并入第{into_number}号", proposal.status_reason])),
         data={"into": target.pk},
+    )
+    events.announce_status_on_commit(
+        events.ProposalStatusChanged(proposal_id=proposal.pk, status=proposal.status)
     )
     return proposal

@@ -19,6 +19,7 @@ from replies.models import Reply
 from replies.pdf import letter_context_from_reply
 from replies.pdf import render_letter_pdf
 from replies.policies import policy_documents_load_demo
+from replies.similarity import paragraph_index_letter
 from tests.factories import AssignmentFactory
 from tests.factories import ProposalFactory
 from tests.factories import ReplyFactory
@@ -47,7 +48,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
         state=S.CC_SENT,
     )
     body50 = (DEMO / "reply_npc_50.txt").read_text(encoding="utf-8")
-    IssuedLetter.objects.create(
+    letter41 = IssuedLetter.objects.create(
         reply=ReplyFactory(assignment=earlier, body=body50),
         doc_year=2023,
         doc_serial=41,
@@ -59,6 +60,7 @@ def test_draft_review_issue_feedback(browser, live_server, world, shots):
         clerk_name="楼伟荣",
         phone="89541421",
     )
+    paragraph_index_letter(letter_id=letter41.pk)  # as reply_issue does
     proposal = ps.proposal_register(
         session=world.cppcc_session,
         number=46,

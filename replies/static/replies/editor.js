@@ -91,7 +91,7 @@
   function restoreCursor() {
     if (cursorBeforeClick) body.setSelectionRange(cursorBeforeClick[0], cursorBeforeClick[1]);
   }
-  policyList.addEventListener("click", function (e) {
+  policyTool.addEventListener("click", function (e) {  // the matching list and the library
     var btn = e.target.closest("button.cite");
     if (!btn) return;
     restoreCursor();
@@ -134,16 +134,32 @@
   }, 300));
 
   // --- similar paragraphs from issued letters ---------------------------------------------------
+  // Each suggestion is a whole paragraph (整段) or whole sentences (整句), shown once however many
+  // letters used it, with those letters (文号, bureau, date, class, item) under it.
   var similarTool = document.getElementById("similar-tool");
   var similarList = document.getElementById("similar-list");
+  var similarHint = document.getElementById("similar-hint");
   var lastQuery = null;
   var similarSeq = 0;
-  function renderSimilar(results) {
+  function chineseDate(iso) {  // 2023-05-08 -> 2023年5月8日
+    var p = iso.split("-");
+    return p.length === 3 ? p[0] + "年" + Number(p[1]) + "月" + Number(p[2]) + "日" : iso;
+  }
+  function letterLine(r) {
+    var li = document.createElement("li");
+    li.textContent = r.doc_number + " · " + r.bureau + " · " + chineseDate(r.issued_date) +
+      (r.answer_class ? " · " + r.answer_class + "类" : "") + " · 《" + r.item + "》";
+    return li;
+  }
+  function renderSimilar(results, byItem) {
     similarList.replaceChildren();
+    similarHint.textContent = byItem
+      ? "光标所在段落尚未成文：按本事项（标题和内容）推荐以往复函的段落。"
+      : "与光标所在段落最相似的以往复函段落。";
     if (!results.length) {
       var none = document.createElement("li");
       none.className = "muted";
-      none.textContent = "以往复函中没有相似段落";
+      none.textContent = byItem ? "没有答复过相似事项的复函" : "以往复函中没有相似段落";
       similarList.appendChild(none);
       return;
     }
@@ -153,31 +169,53 @@
       btn.type = "button";
       btn.className = "insert-paragraph";
       btn.textContent = "插入";
+      btn.setAttribute("aria-label", "插入此" + (s.kind === "paragraph" ? "段落" : "整句"));
       btn.addEventListener("click", function () {
         restoreCursor();
         insertParagraphAfterCurrent(s.text);
       });
+      var kind = document.createElement("span");
+      kind.className = "badge " + (s.kind === "paragraph" ? "kind-paragraph" : "kind-sentences");
+      kind.textContent = s.kind_label;
       var head = document.createElement("span");
       head.className = "muted";
-      head.textContent = s.doc_number + " · 相似度 " + Math.round(s.score * 100) + "%";
+      head.textContent = " " + s.letter_count + " 封复函使用" +
+        (s.variant_count > 1 ? "（含 " + s.variant_count + " 种相近表述）" : "") +
+        (byItem ? "" : " · 相似度 " + Math.round(s.score * 100) + "%");
       var para = document.createElement("div");
       para.className = "para";
       para.textContent = s.text;
-      li.append(btn, head, para);
+      var letters = document.createElement("details");
+      letters.className = "letters";
+      var summary = document.createElement("summary");
+      var first = s.letters[0];
+      summary.textContent = first.doc_number + " · " + first.bureau + " · " + chineseDate(first.issued_date) +
+        (s.letters.length > 1 ? " 等" : "");
+      var ul = document.createElement("ul");
+      s.letters.forEach(function (r) { ul.appendChild(letterLine(r)); });
+      if (s.letter_count > s.letters.length) {
+        var more = document.createElement("li");
+        more.className = "muted";
+        more.textContent = "另有 " + (s.letter_count - s.letters.length) + " 封";
+        ul.appendChild(more);
+      }
+      letters.append(summary, ul);
+      li.append(btn, kind, head, para, letters);
       similarList.appendChild(li);
     });
   }
   var lookSimilar = debounce(function () {
     var b = currentLineBounds();
     var paragraph = body.value.slice(b[0], b[1]).trim().slice(0, 400);
-    if (paragraph.length < 12 || paragraph === lastQuery) return;
+    if (paragraph.length < 12) paragraph = "";  // not a paragraph yet: suggest by the item
+    if (paragraph === lastQuery) return;
     lastQuery = paragraph;
     var mine = ++similarSeq;  // answers may arrive out of order: show only the latest
     fetch(similarTool.dataset.url + "?q=" + encodeURIComponent(paragraph), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (mine !== similarSeq) return;
-        renderSimilar(data.results);
+        renderSimilar(data.results, paragraph === "");
         similarList.dataset.query = paragraph;
       })
       .catch(function () {});
