@@ -59,8 +59,11 @@ CANDIDATES = 60  # passages re-ranked in Python after the index lookup
 LETTERS_SHOWN = 5  # letters listed under a suggestion (the count covers all)
 W_ITEM = 0.1  # weight of "the passage speaks of this item"
 W_SOURCE = 0.1  # weight of "the passage answered a similar item"
-PRE_CANDIDATES = 400  # passages sharing the most fingerprints, before scope and ranking
-PER_FINGERPRINT = 2000  # index entries read per fingerprint (PostgreSQL)
+PRE_CANDIDATES = 150  # passages sharing the most fingerprints, before scope and ranking
+PER_FINGERPRINT = 500  # index entries read per fingerprint (PostgreSQL)
+# Fingerprints of the paragraph looked up: the smallest hashes, a fixed random sample (bottom-k),
+# so a long paragraph costs what a short one does.
+QUERY_FINGERPRINTS = 32
 # Bigrams of every item title (关于…的建议/提案): they say nothing about the subject.
 _TITLE_NOISE = frozenset(
     {"关于", "于进", "进一", "一步", "步加", "加强", "的建", "建议", "的提", "提案", "议案"}
@@ -154,7 +157,7 @@ def _candidates(qnorm: str, uses: QuerySet[ParagraphUse]) -> list[tuple[int, str
     fingerprints with the paragraph, one text per shape, closest first. On PostgreSQL each
     fingerprint reads at most PER_FINGERPRINT index entries: a fingerprint found in thousands
     of passages says little, and must not cost much."""
-    hashes = sorted(fingerprints(qnorm))
+    hashes = sorted(fingerprints(qnorm))[:QUERY_FINGERPRINTS]
     if not hashes:
         return []
     if connection.vendor == "postgresql":
