@@ -38,7 +38,8 @@ django.setup()
 
 import logging  # noqa: E402
 
-logging.getLogger("fuhan.request").setLevel(logging.WARNING)  # one line per request drowns the table
+# one log line per request would drown the table
+logging.getLogger("fuhan.request").setLevel(logging.WARNING)
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
