@@ -311,7 +311,29 @@ def _paragraphs(context: LetterContext) -> list[layout.Paragraph]:
     ]
 
 
-def render_letter_html(context: LetterContext, *, draft: bool) -> str:
+@dataclass(frozen=True)
+class Composed:
+    """The letter decided down to every row: what both renderers draw."""
+
+    context: LetterContext
+    draft: bool
+    letter_format: bool  # 信函格式
+    organ_mark: str  # 发文机关标志: the organ (+ 文件)
+    organ_size: float  # pt
+    organ_ink_top: float  # pt from the organ's box top to its ink
+    head_height: float  # pt from the block's top to the organ's box (文件格式)
+    masthead_rows: int
+    pages: layout.Pages
+    seal: bytes | None
+    issued_text: str  # 2023年5月8日印发
+
+    @property
+    def doc_number(self) -> str:
+        return self.context.doc_number_blank if self.draft else self.context.doc_number
+
+
+def compose_letter(context: LetterContext, *, draft: bool) -> Composed:
+    """Masthead geometry and every page's rows, from the typesetter."""
     if not draft and not context.is_issued:
         raise ValueError("正式复函须有文号和印发日期")
     _use_project_fonts()  # the half-width faces exist before the typesetter looks for them
@@ -320,8 +342,8 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     size = _organ_size_pt(organ_mark)
     # Fandol's em box is 0.88 above and 0.12 below the baseline; the ink of a CJK glyph starts
     # about 0.11 em below the box top and ends 0.05 em under its bottom. The header is drawn 1.4
-    # times as tall as wide (transform in letter.css), so its box is padded by 0.45 em below
-    # and its ink top (0.154 em down) is what sits 35 mm under the text block's top edge.
+    # times as tall as wide, so its box is padded by 0.45 em below and its ink top (0.154 em
+    # down) is what sits 35 mm under the text block's top edge.
     ink_top = round(size * 0.11 * 1.4, 2)
     head = 35 * PT_PER_MM - ink_top
     if letter_format:
@@ -352,21 +374,49 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
         with_seal=seal is not None,
         metrics=metrics,
     )
+    return Composed(
+        context=context,
+        draft=draft,
+        letter_format=letter_format,
+        organ_mark=organ_mark,
+        organ_size=size,
+        organ_ink_top=ink_top,
+        head_height=head,
+        masthead_rows=masthead_rows,
+        pages=pages,
+        seal=seal,
+        issued_text=_date_text(issued_date).replace("\u3000\u3000", "\u3000") + "印发",
+    )
+
+
+def render_letter_html(context: LetterContext, *, draft: bool) -> str:
+    """The composed letter as HTML for WeasyPrint (the reference renderer)."""
+    composed = compose_letter(context, draft=draft)
+    pages = composed.pages
+    styles = layout.RowStyles()
+    html_pages = [
+        (page, [layout.row_html(row, styles) for row in page.rows]) for page in pages.pages
+    ]
+    banji_rows = [layout.row_html(row, styles) for row in pages.banji_rows]
+    seal = composed.seal
     return render_to_string(
         "replies/pdf/document.html",
         {
-            "masthead_template": MASTHEADS["letter" if letter_format else "file"],
-            "letter_format": letter_format,
+            "masthead_template": MASTHEADS["letter" if composed.letter_format else "file"],
+            "letter_format": composed.letter_format,
             "c": context,
             "draft": draft,
-            "organ_mark": organ_mark,
-            "organ_size": size,
-            "organ_stretch": round(size * 0.45, 2),
-            "organ_ink_top": ink_top,
-            "head_height": round(head, 2),
-            "masthead_height": round(masthead_rows * layout.PITCH, 3),
+            "organ_mark": composed.organ_mark,
+            "organ_size": composed.organ_size,
+            "organ_stretch": round(composed.organ_size * 0.45, 2),
+            "organ_ink_top": composed.organ_ink_top,
+            "head_height": round(composed.head_height, 2),
+            "masthead_height": round(composed.masthead_rows * layout.PITCH, 3),
             "pages": pages,
-            "issued_text": _date_text(issued_date).replace("\u3000\u3000", "\u3000") + "印发",
+            "html_pages": html_pages,
+            "banji_rows": banji_rows,
+            "row_css": styles.css(),
+            "issued_text": composed.issued_text,
             "seal_src": (
                 "data:image/png;base64," + base64.b64encode(seal).decode() if seal else ""
             ),
@@ -375,8 +425,24 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     )
 
 
-def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
-    """The letter as PDF bytes: watermarked 草稿 and without number when `draft`."""
+ENGINES = ("direct", "weasyprint")
+
+
+def render_letter_pdf(context: LetterContext, *, draft: bool, engine: str | None = None) -> bytes:
+    """The letter as PDF bytes: watermarked 草稿 and without number when `draft`. The PDF is
+    written directly from the composed rows (replies.pdf_writer); ``engine="weasyprint"`` (or
+    the setting PDF_ENGINE) prints the same rows through HTML and WeasyPrint instead."""
+    engine = engine or getattr(settings, "PDF_ENGINE", "direct")
+    if engine == "weasyprint":
+        return render_letter_pdf_weasyprint(context, draft=draft)
+    if engine != "direct":
+        raise ValueError(f"未知的 PDF 引擎：{engine}")
+    from replies import pdf_writer
+
+    return pdf_writer.write_letter(compose_letter(context, draft=draft))
+
+
+def render_letter_pdf_weasyprint(context: LetterContext, *, draft: bool) -> bytes:
     weasyprint = _weasyprint()
     html = render_letter_html(context, draft=draft)
     document = weasyprint.HTML(
