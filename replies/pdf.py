@@ -1,13 +1,16 @@
 """The reply letter (复函) as a PDF, laid out after GB/T 9704-2012. Renders and nothing else: no
 database writes, no state changes (replies.services.reply_issue stores the issued file).
 
-Every row is laid out before WeasyPrint sees it (replies.typeset breaks and justifies the lines,
-replies.pdf_layout composes the pages); WeasyPrint draws them and embeds the fonts.
+Every row is laid out here (replies.typeset breaks and justifies the lines, replies.pdf_layout
+composes the pages); replies.pdf_writer then writes the PDF straight from those rows. The same
+rows can be printed as HTML and drawn by WeasyPrint (``PDF_ENGINE = "weasyprint"``): the
+reference renderer the writer is checked against, glyph by glyph.
 
 Safety: the body is plain text plus **bold**. Each line becomes one paragraph; markdown-it (html
 disabled, only the emphasis rule) splits it into plain and bold runs, and the typesetter escapes
 every character it prints, so anything typed comes out as literal text (web pages get the same
-runs as ``<strong>`` only, through nh3). WeasyPrint may only fetch ``data:`` URLs and files
+runs as ``<strong>`` only, through nh3); the writer draws characters, never markup. WeasyPrint
+may only fetch ``data:`` URLs and files
 below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would read and even
 embed local files (``<a rel="attachment" href="file:///...">``).
 """
