@@ -96,6 +96,7 @@ class Face:
         import uharfbuzz as hb
 
         self.path = path
+        self.index = index
         self.name = name
         self.blob = hb.Blob.from_file_path(str(path))
         self.face = hb.Face(self.blob, index)
@@ -150,7 +151,13 @@ class Fonts:
     def _load(self, key: str) -> Face | None:
         if key.startswith("noto:"):
             found = _fc_match(key.removeprefix("noto:"))
-            return Face(found[0], found[1], found[2]) if found else None
+            if found is None:
+                return None
+            # one Face (and so one font in the PDF) per file, whatever pattern found it
+            for face in self._faces.values():
+                if face is not None and (face.path, face.index) == found[:2]:
+                    return face
+            return Face(*found)
         if key.endswith(typeset.HALF):
             role = key.removesuffix(typeset.HALF)
             path = typeset.half_font_path(self.font_dir, role)
@@ -245,14 +252,14 @@ class Document:
 
     fonts: Fonts
     metrics: typeset.FontMetrics
-    used: dict[str, dict[int, str]] = field(default_factory=dict)  # face key -> gid -> text
+    used: dict[Face, dict[int, str]] = field(default_factory=dict)  # face -> gid -> text
     images: dict[bytes, str] = field(default_factory=dict)  # png -> resource name
     alpha_state: bool = False
 
-    def font_name(self, key: str) -> str:
-        if key not in self.used:
-            self.used[key] = {}
-        return f"F{list(self.used).index(key)}"
+    def font_name(self, face: Face) -> str:
+        if face not in self.used:
+            self.used[face] = {}
+        return f"F{list(self.used).index(face)}"
 
 
 class Canvas:
@@ -308,15 +315,17 @@ class Canvas:
 
         for glyph in glyphs:
             key, gid = doc.fonts.resolve(glyph.char, glyph.font)
-            if key != current:
+            face = doc.fonts.face(key)
+            if face is None:  # no Fandol face for this role at all (fonts not installed)
+                raise ValueError(f"缺少字体：{key}（scripts/install_fonts.sh）")
+            if face is not current:
                 # a new font: the pending adjustment goes into this font's first array
                 flush()
-                ops.append(f"/{doc.font_name(key)} {_n(size)} Tf")
-                current = key
+                ops.append(f"/{doc.font_name(face)} {_n(size)} Tf")
+                current = face
             if abs(pending) > 0.0005:
                 run.append(_n(pending * 1000 / size))
-            face = doc.fonts.face(key)
-            used = doc.used[key]
+            used = doc.used[face]
             if gid == 0:
                 # no font has it: .notdef, with the character kept for text extraction
                 flush()
@@ -327,7 +336,7 @@ class Canvas:
                 used.setdefault(gid, glyph.char)
                 run.append(f"<{gid:04x}>")
             expected = metrics.advance(glyph.char, glyph.font) * size
-            actual = face.width(gid) * size / 1000 if face is not None else expected
+            actual = face.width(gid) * size / 1000
             pending = actual - expected - spacing  # TJ numbers move left, in 1/1000 em
         flush()
         ops.append("ET Q")
@@ -543,9 +552,9 @@ def _deflated(data: bytes, extra: dict[str, Any], level: int) -> pydyf.Stream:
     return pydyf.Stream([zlib.compress(data, level)], extra)
 
 
-def _tag(key: str, gids: Iterable[int]) -> str:
+def _tag(name: str, gids: Iterable[int]) -> str:
     """The subset's six-letter tag, from what it holds."""
-    digest = hashlib.sha256(f"{key}:{sorted(gids)}".encode()).digest()
+    digest = hashlib.sha256(f"{name}:{sorted(gids)}".encode()).digest()
     return "".join(chr(ord("A") + b % 26) for b in digest[:6])
 
 
@@ -566,9 +575,9 @@ def _to_unicode(used: dict[int, str]) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
-def _font(pdf: pydyf.PDF, key: str, face: Face, used: dict[int, str]) -> pydyf.Dictionary:
+def _font(pdf: pydyf.PDF, face: Face, used: dict[int, str]) -> pydyf.Dictionary:
     gids = sorted(used)
-    name = f"/{_tag(key, gids)}+{face.name}"
+    name = f"/{_tag(face.name, gids)}+{face.name}"
     data = face.subset(gids)
     if face.truetype:
         program = _deflated(data, {"Length1": len(data)}, FONT_LEVEL)
@@ -679,11 +688,8 @@ def write_letter(composed: Composed) -> bytes:
     pdf.info["Title"] = pydyf.String("".join(composed.context.title_lines))
     pdf.info["Producer"] = pydyf.String("fuhan")
     font_refs = pydyf.Dictionary()
-    for index, (key, used) in enumerate(document.used.items()):
-        face = document.fonts.face(key)
-        if face is None:  # no face at all for this role: nothing printable was drawn in it
-            continue
-        font_refs[f"F{index}"] = _font(pdf, key, face, used).reference
+    for index, (face, used) in enumerate(document.used.items()):
+        font_refs[f"F{index}"] = _font(pdf, face, used).reference
     images = pydyf.Dictionary()
     for png, name in document.images.items():
         images[name] = _image_objects(pdf, png).reference
