@@ -339,6 +339,8 @@ def make_half_width_fonts(font_dir: Path) -> list[Path]:
     mark's glyph is moved left by 500. A compressed mark is printed in it, so the PDF itself says
     the mark is half as wide: no glyph box overlaps its neighbour and pdftotext reads the line as
     one (it splits lines where boxes overlap by more than a fifth of an em). Idempotent."""
+    if all(half_font_path(font_dir, font).is_file() for font in FONT_FILES):
+        return []  # the usual case: made once, before (fontTools' subsetter is slow to import)
     from fontTools import subset
     from fontTools.pens.t2CharStringPen import T2CharStringPen
     from fontTools.pens.transformPen import TransformPen
