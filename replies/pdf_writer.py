@@ -82,8 +82,8 @@ FONT_NAMES = {
 }
 FALLBACK = {"hei": "Noto Sans CJK SC"}  # what letter.css falls back to; the others: Serif
 # tables a PDF reader never uses: layout, vertical metrics, bitmaps
-DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "GDEF", "JSTF", "LTSH")
-DROP_TABLES += ("PCLT", "SVG", "VORG", "vhea", "vmtx")
+DROP_TABLES: tuple[str, ...] = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "GDEF")
+DROP_TABLES += ("JSTF", "LTSH", "PCLT", "SVG", "VORG", "vhea", "vmtx")
 
 
 # --- fonts (one set per process) ------------------------------------------------------------------
