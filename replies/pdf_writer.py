@@ -12,9 +12,10 @@ tests compare both, glyph by glyph) and the font dictionaries.
 
 Text: every glyph is shown by its glyph id in an embedded, subset Fandol face (Type0 /
 CIDFontType0, Identity-H, the OpenType file kept whole as FontFile3), with a ToUnicode map, so
-pdftotext and copy-and-paste give the letter's text exactly; a row's letter spacing is the text
-state's character spacing (Tc), so no character is added between glyphs. A character Fandol
-lacks is taken from Noto CJK (fontconfig), else drawn as .notdef with its text kept.
+pdftotext and copy-and-paste give the letter's text exactly; a row's letter spacing is written as
+the TJ array's adjustments between glyphs, so no character is added between them. A character
+Fandol lacks is taken from Noto CJK, else from what fontconfig offers for it, else drawn as
+.notdef with its text kept (ActualText).
 """
 
 from __future__ import annotations
