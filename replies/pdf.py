@@ -361,7 +361,8 @@ def compose_letter(context: LetterContext, *, draft: bool) -> Composed:
     metrics = typeset.metrics(str(settings.PDF_FONT_DIR))
     pages = layout.compose(
         masthead_rows=masthead_rows,
-        masthead_extra=LETTER_TOP_GAIN if letter_format else 0.0,
+        # 信函格式: the masthead box is pulled up by the organ's ink top (its negative margin)
+        masthead_extra=-ink_top if letter_format else 0.0,
         letter_format=letter_format,
         title=context.title_lines,
         salutation=context.salutation,

@@ -326,9 +326,9 @@ def compose(
     with_seal: bool,
     metrics: typeset.FontMetrics,
 ) -> Pages:
-    """The letter's pages. Page 1 starts with the masthead (`masthead_rows` rows plus
-    `masthead_extra` pt above the grid in the 信函格式), then two blank rows, the title, one blank
-    row and the salutation (GB/T 9704 7.2 and 7.3)."""
+    """The letter's pages. Page 1 starts with the masthead (`masthead_rows` rows, moved by
+    `masthead_extra` pt: the 信函格式's masthead is pulled up by its organ's ink top), then two
+    blank rows, the title, one blank row and the salutation (GB/T 9704 7.2 and 7.3)."""
     titles = title_rows(title, metrics)
     rows = [
         BLANK,
