@@ -4,9 +4,10 @@ from the renderer's plain context, so it needs no database.
 
     .venv/bin/python bench/bench_pdf.py [--runs 20] [--batch 50] [--zip 200]
                                         [--broker redis://127.0.0.1:6379/11] [--no-libreoffice]
+                                        [--engine direct|weasyprint]
 
 Prints, for each letter: process start + first render (a fresh Python process: interpreter,
-Django, WeasyPrint and fonts, one letter), warm median and p95 (one process, the same letter
+Django, the PDF writer and fonts, one letter), warm median and p95 (one process, the same letter
 again and again), a batch of --batch letters in one process and across all cores, the same
 letter as an equivalent .docx converted by LibreOffice headless (one soffice process for the
 whole batch, and one soffice start + one conversion) with the ratios; then signing one letter
@@ -16,6 +17,16 @@ cores by a Celery worker (prefork, one process per core) through --broker.
 Setup (here, never in the tests): LibreOffice comes from Debian (apt-get install
 --no-install-recommends libreoffice-writer-nogui) and python-docx (the bench extra of
 pyproject.toml) is installed into this virtualenv when missing.
+
+--engine weasyprint times the reference renderer instead of the writer (FUHAN_PDF_ENGINE, which
+the child processes and the Celery worker inherit).
+
+For whole-process timings side by side (the README's ratio), two single commands:
+
+    .venv/bin/python bench/bench_pdf.py --child-render 50 --copies 20   # 20 letters, one process
+    .venv/bin/python bench/bench_pdf.py --write-docx /tmp/lo --copies 20  # then, for LibreOffice:
+    FONTCONFIG_FILE=var/fonts/fonts.conf soffice -env:UserInstallation=file:///tmp/lo/profile \
+        --headless --norestore --convert-to pdf --outdir /tmp/lo/out /tmp/lo/*.docx
 
 Left out: the database (issuance, storing the file), the web request, the Django template's
 share of a live preview; LibreOffice gets a .docx built beforehand (building it is not timed)
@@ -444,16 +455,37 @@ def main() -> None:
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--no-libreoffice", action="store_true")
     parser.add_argument("--no-celery", action="store_true")
-    parser.add_argument("--child-render", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=("direct", "weasyprint"), default=None)
+    parser.add_argument("--child-render", metavar="LETTER", help="render LETTER (50 or 46), exit")
+    parser.add_argument("--write-docx", metavar="DIR", help="write the .docx of --letter, exit")
+    parser.add_argument("--letter", default="50", choices=tuple(LETTERS))
+    parser.add_argument("--copies", type=int, default=1)
     opts = parser.parse_args()
+    if opts.engine:
+        os.environ["FUHAN_PDF_ENGINE"] = opts.engine  # before Django reads its settings
     if opts.child_render:
         _django()
-        render(opts.child_render)
+        for i in range(opts.copies):
+            render(opts.child_render, 100 + i if opts.copies > 1 else None)
+        return
+    if opts.write_docx:
+        _django()
+        folder = Path(opts.write_docx)
+        folder.mkdir(parents=True, exist_ok=True)
+        first = folder / f"{opts.letter}-000.docx"
+        build_docx(opts.letter, first)
+        for i in range(1, opts.copies):
+            shutil.copyfile(first, folder / f"{opts.letter}-{i:03d}.docx")
         return
 
     _django()
     cores = os.cpu_count() or 1
-    print(f"cpu cores: {cores}, load average at start: {os.getloadavg()[0]:.1f}")
+    from django.conf import settings
+
+    print(
+        f"cpu cores: {cores}, load average at start: {os.getloadavg()[0]:.1f}, "
+        f"engine: {settings.PDF_ENGINE}"
+    )
     soffice = None if opts.no_libreoffice else setup_libreoffice()
     work = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     try:

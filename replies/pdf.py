@@ -1,13 +1,16 @@
 """The reply letter (复函) as a PDF, laid out after GB/T 9704-2012. Renders and nothing else: no
 database writes, no state changes (replies.services.reply_issue stores the issued file).
 
-Every row is laid out before WeasyPrint sees it (replies.typeset breaks and justifies the lines,
-replies.pdf_layout composes the pages); WeasyPrint draws them and embeds the fonts.
+Every row is laid out here (replies.typeset breaks and justifies the lines, replies.pdf_layout
+composes the pages); replies.pdf_writer then writes the PDF straight from those rows. The same
+rows can be printed as HTML and drawn by WeasyPrint (``PDF_ENGINE = "weasyprint"``): the
+reference renderer the writer is checked against, glyph by glyph.
 
 Safety: the body is plain text plus **bold**. Each line becomes one paragraph; markdown-it (html
 disabled, only the emphasis rule) splits it into plain and bold runs, and the typesetter escapes
 every character it prints, so anything typed comes out as literal text (web pages get the same
-runs as ``<strong>`` only, through nh3). WeasyPrint may only fetch ``data:`` URLs and files
+runs as ``<strong>`` only, through nh3); the writer draws characters, never markup. WeasyPrint
+may only fetch ``data:`` URLs and files
 below ``settings.PDF_ASSET_ROOT`` (the stylesheet); the default fetcher would read and even
 embed local files (``<a rel="attachment" href="file:///...">``).
 """
@@ -311,7 +314,29 @@ def _paragraphs(context: LetterContext) -> list[layout.Paragraph]:
     ]
 
 
-def render_letter_html(context: LetterContext, *, draft: bool) -> str:
+@dataclass(frozen=True)
+class Composed:
+    """The letter decided down to every row: what both renderers draw."""
+
+    context: LetterContext
+    draft: bool
+    letter_format: bool  # 信函格式
+    organ_mark: str  # 发文机关标志: the organ (+ 文件)
+    organ_size: float  # pt
+    organ_ink_top: float  # pt from the organ's box top to its ink
+    head_height: float  # pt from the block's top to the organ's box (文件格式)
+    masthead_rows: int
+    pages: layout.Pages
+    seal: bytes | None
+    issued_text: str  # 2023年5月8日印发
+
+    @property
+    def doc_number(self) -> str:
+        return self.context.doc_number_blank if self.draft else self.context.doc_number
+
+
+def compose_letter(context: LetterContext, *, draft: bool) -> Composed:
+    """Masthead geometry and every page's rows, from the typesetter."""
     if not draft and not context.is_issued:
         raise ValueError("正式复函须有文号和印发日期")
     _use_project_fonts()  # the half-width faces exist before the typesetter looks for them
@@ -320,8 +345,8 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     size = _organ_size_pt(organ_mark)
     # Fandol's em box is 0.88 above and 0.12 below the baseline; the ink of a CJK glyph starts
     # about 0.11 em below the box top and ends 0.05 em under its bottom. The header is drawn 1.4
-    # times as tall as wide (transform in letter.css), so its box is padded by 0.45 em below
-    # and its ink top (0.154 em down) is what sits 35 mm under the text block's top edge.
+    # times as tall as wide, so its box is padded by 0.45 em below and its ink top (0.154 em
+    # down) is what sits 35 mm under the text block's top edge.
     ink_top = round(size * 0.11 * 1.4, 2)
     head = 35 * PT_PER_MM - ink_top
     if letter_format:
@@ -336,7 +361,8 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     metrics = typeset.metrics(str(settings.PDF_FONT_DIR))
     pages = layout.compose(
         masthead_rows=masthead_rows,
-        masthead_extra=LETTER_TOP_GAIN if letter_format else 0.0,
+        # 信函格式: the masthead box is pulled up by the organ's ink top (its negative margin)
+        masthead_extra=-ink_top if letter_format else 0.0,
         letter_format=letter_format,
         title=context.title_lines,
         salutation=context.salutation,
@@ -352,21 +378,49 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
         with_seal=seal is not None,
         metrics=metrics,
     )
+    return Composed(
+        context=context,
+        draft=draft,
+        letter_format=letter_format,
+        organ_mark=organ_mark,
+        organ_size=size,
+        organ_ink_top=ink_top,
+        head_height=head,
+        masthead_rows=masthead_rows,
+        pages=pages,
+        seal=seal,
+        issued_text=_date_text(issued_date).replace("\u3000\u3000", "\u3000") + "印发",
+    )
+
+
+def render_letter_html(context: LetterContext, *, draft: bool) -> str:
+    """The composed letter as HTML for WeasyPrint (the reference renderer)."""
+    composed = compose_letter(context, draft=draft)
+    pages = composed.pages
+    styles = layout.RowStyles()
+    html_pages = [
+        (page, [layout.row_html(row, styles) for row in page.rows]) for page in pages.pages
+    ]
+    banji_rows = [layout.row_html(row, styles) for row in pages.banji_rows]
+    seal = composed.seal
     return render_to_string(
         "replies/pdf/document.html",
         {
-            "masthead_template": MASTHEADS["letter" if letter_format else "file"],
-            "letter_format": letter_format,
+            "masthead_template": MASTHEADS["letter" if composed.letter_format else "file"],
+            "letter_format": composed.letter_format,
             "c": context,
             "draft": draft,
-            "organ_mark": organ_mark,
-            "organ_size": size,
-            "organ_stretch": round(size * 0.45, 2),
-            "organ_ink_top": ink_top,
-            "head_height": round(head, 2),
-            "masthead_height": round(masthead_rows * layout.PITCH, 3),
+            "organ_mark": composed.organ_mark,
+            "organ_size": composed.organ_size,
+            "organ_stretch": round(composed.organ_size * 0.45, 2),
+            "organ_ink_top": composed.organ_ink_top,
+            "head_height": round(composed.head_height, 2),
+            "masthead_height": round(composed.masthead_rows * layout.PITCH, 3),
             "pages": pages,
-            "issued_text": _date_text(issued_date).replace("\u3000\u3000", "\u3000") + "印发",
+            "html_pages": html_pages,
+            "banji_rows": banji_rows,
+            "row_css": styles.css(),
+            "issued_text": composed.issued_text,
             "seal_src": (
                 "data:image/png;base64," + base64.b64encode(seal).decode() if seal else ""
             ),
@@ -375,8 +429,24 @@ def render_letter_html(context: LetterContext, *, draft: bool) -> str:
     )
 
 
-def render_letter_pdf(context: LetterContext, *, draft: bool) -> bytes:
-    """The letter as PDF bytes: watermarked 草稿 and without number when `draft`."""
+ENGINES = ("direct", "weasyprint")
+
+
+def render_letter_pdf(context: LetterContext, *, draft: bool, engine: str | None = None) -> bytes:
+    """The letter as PDF bytes: watermarked 草稿 and without number when `draft`. The PDF is
+    written directly from the composed rows (replies.pdf_writer); ``engine="weasyprint"`` (or
+    the setting PDF_ENGINE) prints the same rows through HTML and WeasyPrint instead."""
+    engine = engine or getattr(settings, "PDF_ENGINE", "direct")
+    if engine == "weasyprint":
+        return render_letter_pdf_weasyprint(context, draft=draft)
+    if engine != "direct":
+        raise ValueError(f"未知的 PDF 引擎：{engine}")
+    from replies import pdf_writer
+
+    return pdf_writer.write_letter(compose_letter(context, draft=draft))
+
+
+def render_letter_pdf_weasyprint(context: LetterContext, *, draft: bool) -> bytes:
     weasyprint = _weasyprint()
     html = render_letter_html(context, draft=draft)
     document = weasyprint.HTML(

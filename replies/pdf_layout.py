@@ -42,7 +42,21 @@ DATE_FROM_RIGHT = 4  # 成文日期右空四字
 SIGNATURE_GAP = 2  # rows between the body and the 署名: the seal's top stays within one line
 KEEP_WITH_SIGNATURE = 2  # body rows that move to the next page with the 署名 (never alone)
 
-BLANK = mark_safe('<div class="ln"></div>')
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the grid: a typeset line at `size` pt in `base_font` (the font of the row; a
+    glyph may carry another), or nothing for a blank row. A centred row (the title) stands in
+    the middle of the block whatever its indent."""
+
+    line: Line | None = None
+    base_font: str = "fang"
+    size: float = BODY_PT
+    classes: str = ""  # "signature", "date", "cc", "title": the HTML's classes
+    centred: bool = False
+
+
+BLANK = Row()
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class Paragraph:
 @dataclass(frozen=True)
 class Page:
     number: int  # 1-based position in the document
-    rows: tuple[SafeString, ...]
+    rows: tuple[Row, ...]
     folio: bool  # prints its page number
     banji: bool  # carries the 版记 at its foot
     seal_top: float | None  # pt from the top of the text block, on the signature page
@@ -69,10 +83,9 @@ class Page:
 @dataclass(frozen=True)
 class Pages:
     pages: tuple[Page, ...]
-    banji_rows: tuple[SafeString, ...]
+    banji_rows: tuple[Row, ...]
     banji_row_height: float
     seal_left: float  # pt from the left of the text block
-    css: SafeString  # the rows' spacing classes
 
 
 def _font_class(font: str) -> str:
@@ -101,10 +114,17 @@ class RowStyles:
         return mark_safe("\n".join(rules))  # noqa: S308 - numbers formatted here
 
 
-def line_html(line: Line, *, base_font: str, styles: RowStyles, classes: str = "") -> SafeString:
-    """One row: the glyphs of `line` in runs of one font. A row with compressed marks takes
-    the half-width faces first in its font list (class "half"), so its marks need no markup of
-    their own. Only escaped text and fixed markup come out."""
+def row_html(row: Row, styles: RowStyles) -> SafeString:
+    """One row as HTML for the WeasyPrint reference renderer: the glyphs of its line in runs of
+    one font. A row with compressed marks takes the half-width faces first in its font list
+    (class "half"), so its marks need no markup of their own. Only escaped text and fixed
+    markup come out."""
+    line = row.line
+    if line is None:
+        return mark_safe('<div class="ln"></div>')
+    if row.centred:
+        return mark_safe(f'<div class="ln {row.classes}">{escape(line.text)}</div>')  # noqa: S308
+    base_font = row.base_font
     half = any(g.font.endswith(typeset.HALF) for g in line.glyphs)
     runs: list[tuple[str, list[str]]] = []
     for glyph in line.glyphs:
@@ -128,7 +148,7 @@ def line_html(line: Line, *, base_font: str, styles: RowStyles, classes: str = "
                 _font_class(base_font),
                 "half" if half else "",
                 styles.name(line.spacing, line.indent),
-                classes,
+                row.classes,
             ],
         )
     )
@@ -153,12 +173,11 @@ def grid_rows(
     *,
     base_font: str,
     metrics: typeset.FontMetrics,
-    styles: RowStyles,
     first_indent: float = 0.0,
-) -> list[SafeString]:
+) -> list[Row]:
     """A paragraph in 3号 on the 28-cell grid, justified: the rows it takes."""
     return [
-        line_html(line, base_font=base_font, styles=styles)
+        Row(line, base_font)
         for line in typeset.break_lines(
             glyphs,
             metrics=metrics,
@@ -170,9 +189,7 @@ def grid_rows(
     ]
 
 
-def body_rows(
-    paragraphs: Sequence[Paragraph], metrics: typeset.FontMetrics, styles: RowStyles
-) -> list[SafeString]:
+def body_rows(paragraphs: Sequence[Paragraph], metrics: typeset.FontMetrics) -> list[Row]:
     """正文: every paragraph indented two characters."""
     return [
         row
@@ -181,26 +198,19 @@ def body_rows(
             paragraph.glyphs,
             base_font=BASE_FONT.get(paragraph.kind, "fang"),
             metrics=metrics,
-            styles=styles,
             first_indent=2 * CELL,
         )
     ]
 
 
-def plain_rows(
-    text: str, metrics: typeset.FontMetrics, styles: RowStyles, *, first_indent: float = 0.0
-) -> list[SafeString]:
+def plain_rows(text: str, metrics: typeset.FontMetrics, *, first_indent: float = 0.0) -> list[Row]:
     """A 仿宋 paragraph of plain text (salutation, contacts)."""
     return grid_rows(
-        _glyphs(text, "fang"),
-        base_font="fang",
-        metrics=metrics,
-        styles=styles,
-        first_indent=first_indent,
+        _glyphs(text, "fang"), base_font="fang", metrics=metrics, first_indent=first_indent
     )
 
 
-def title_rows(lines: Sequence[str], metrics: typeset.FontMetrics) -> list[SafeString]:
+def title_rows(lines: Sequence[str], metrics: typeset.FontMetrics) -> list[Row]:
     """标题: 2号 bold Song, centred; a line too long for the block wraps on the grid."""
     rows = []
     for text in lines:
@@ -211,13 +221,11 @@ def title_rows(lines: Sequence[str], metrics: typeset.FontMetrics) -> list[SafeS
             width=BLOCK_WIDTH,
             justify=False,
         ):
-            rows.append(mark_safe(f'<div class="ln title">{escape(line.text)}</div>'))  # noqa: S308
+            rows.append(Row(line, "bold", TITLE_PT, "title", centred=True))
     return rows
 
 
-def signature_rows(
-    organ: str, date: str, metrics: typeset.FontMetrics, styles: RowStyles
-) -> tuple[list[SafeString], float]:
+def signature_rows(organ: str, date: str, metrics: typeset.FontMetrics) -> tuple[list[Row], float]:
     """署名 over 成文日期: the date ends four characters from the right edge, the organ is
     centred on the date (kept inside the block). Returns the two rows and their common centre."""
     date_width = _text_width(metrics, date, "fang", BODY_PT)
@@ -226,25 +234,19 @@ def signature_rows(
     organ_width = _text_width(metrics, organ, "fang", BODY_PT)
     organ_left = max(0.0, min(centre - organ_width / 2, BLOCK_WIDTH - organ_width))
     rows = [
-        line_html(
+        Row(
             Line(glyphs=_glyphs(organ, "fang"), indent=organ_left, spacing=TRACKING),
-            base_font="fang",
-            styles=styles,
             classes="signature",
         ),
-        line_html(
+        Row(
             Line(glyphs=_glyphs(date, "fang"), indent=date_left, spacing=TRACKING),
-            base_font="fang",
-            styles=styles,
             classes="date",
         ),
     ]
     return rows, centre
 
 
-def banji_cc_rows(
-    cc_text: str, metrics: typeset.FontMetrics, styles: RowStyles
-) -> list[SafeString]:
+def banji_cc_rows(cc_text: str, metrics: typeset.FontMetrics) -> list[Row]:
     """抄送 at 4号, one character in from both edges; a second line starts under the first
     name (after the colon)."""
     label = "抄送："
@@ -258,20 +260,20 @@ def banji_cc_rows(
         first_indent=inset,
         indent=inset + label_width,
     )
-    return [line_html(line, base_font="fang", styles=styles, classes="cc") for line in lines]
+    return [Row(line, "fang", BANJI_PT, "cc") for line in lines]
 
 
 def paginate(
     *,
     first_capacity: int,
-    rows: Sequence[SafeString],
-    signature: Sequence[SafeString],
-    contacts: Sequence[SafeString],
+    rows: Sequence[Row],
+    signature: Sequence[Row],
+    contacts: Sequence[Row],
     banji_rows: int,
-) -> tuple[list[list[SafeString]], int, int, bool]:
+) -> tuple[list[list[Row]], int, int, bool]:
     """Rows into pages. Returns the pages (the 版记 page last, possibly empty), the index of the
     page and row of the 署名, and whether a blank page stands before the 版记 page."""
-    pages: list[list[SafeString]] = [[]]
+    pages: list[list[Row]] = [[]]
 
     def capacity(index: int) -> int:
         return first_capacity if index == 0 else ROWS
@@ -324,24 +326,23 @@ def compose(
     with_seal: bool,
     metrics: typeset.FontMetrics,
 ) -> Pages:
-    """The letter's pages. Page 1 starts with the masthead (`masthead_rows` rows plus
-    `masthead_extra` pt above the grid in the 信函格式), then two blank rows, the title, one blank
-    row and the salutation (GB/T 9704 7.2 and 7.3)."""
-    styles = RowStyles()
+    """The letter's pages. Page 1 starts with the masthead (`masthead_rows` rows, moved by
+    `masthead_extra` pt: the 信函格式's masthead is pulled up by its organ's ink top), then two
+    blank rows, the title, one blank row and the salutation (GB/T 9704 7.2 and 7.3)."""
     titles = title_rows(title, metrics)
     rows = [
         BLANK,
         BLANK,
         *titles,
         BLANK,
-        *plain_rows(salutation + "：", metrics, styles),
-        *body_rows(paragraphs, metrics, styles),
+        *plain_rows(salutation + "：", metrics),
+        *body_rows(paragraphs, metrics),
     ]
-    signature, centre = signature_rows(organ, date, metrics, styles)
+    signature, centre = signature_rows(organ, date, metrics)
     contact_rows = [
-        row for text in contacts for row in plain_rows(text, metrics, styles, first_indent=2 * CELL)
+        row for text in contacts for row in plain_rows(text, metrics, first_indent=2 * CELL)
     ]
-    cc_rows = banji_cc_rows(cc_text, metrics, styles)
+    cc_rows = banji_cc_rows(cc_text, metrics)
     banji_count = len(cc_rows) + (0 if letter_format else 1)
     pages, signature_page, signature_row, blank_before = paginate(
         first_capacity=ROWS - masthead_rows,
@@ -375,7 +376,6 @@ def compose(
         banji_rows=tuple(cc_rows),
         banji_row_height=(banji_count * PITCH - rules) / banji_count,
         seal_left=centre - SEAL_MM * MM / 2,
-        css=styles.css(),
     )
 
 

@@ -28,10 +28,13 @@ from pathlib import Path
 FONT_FILES = {
     "fang": "FandolFang-Regular.otf",  # 仿宋: body
     "bold": "FandolSong-Bold.otf",  # bold Song: **lead-ins**, title (no free 小标宋)
-    "hei": "FandolHei-Regular.otf",  # 黑体: 一、 headings
+    "hei": "FandolHei-Bold.otf",  # 黑体: 一、 headings, class mark, watermark
     "kai": "FandolKai-Regular.otf",  # 楷体: （一） headings
-    "song": "FandolSong-Regular.otf",  # 宋体: page numbers
+    "song": "FandolSong-Bold.otf",  # 宋体: page numbers
 }
+# Both FandolHei files (and both FandolSong files) say weight 80, and fontconfig resolves the
+# family names "FandolHei" and "FandolSong" to the Bold files: that is what the letters have
+# always printed for 黑体 and the page numbers, so those are the files named here.
 
 # 避头尾 (GB/T 15834 and CLREQ): never at the start / never at the end of a line.
 NO_START = frozenset("，。、；：？！）》”’〕】」』〉〗…·%‰％,.;:?!)]}-")
@@ -101,7 +104,7 @@ class FontMetrics:
             return widths[name] / upm
         return _fallback_advance(char)
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019 - one instance per process (metrics())
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one instance per process (metrics())
     def blank_half(self, char: str, font: str) -> str:
         """'right' for a mark drawn in the left half of its em box (，。）》”), 'left' for one
         drawn in the right half (（《“), '' otherwise: the half that compression removes."""
@@ -336,6 +339,8 @@ def make_half_width_fonts(font_dir: Path) -> list[Path]:
     mark's glyph is moved left by 500. A compressed mark is printed in it, so the PDF itself says
     the mark is half as wide: no glyph box overlaps its neighbour and pdftotext reads the line as
     one (it splits lines where boxes overlap by more than a fifth of an em). Idempotent."""
+    if all(half_font_path(font_dir, font).is_file() for font in FONT_FILES):
+        return []  # the usual case: made once, before (fontTools' subsetter is slow to import)
     from fontTools import subset
     from fontTools.pens.t2CharStringPen import T2CharStringPen
     from fontTools.pens.transformPen import TransformPen

@@ -413,6 +413,9 @@ FUHAN_NOTIFICATION_RETENTION_DAYS = env.int("FUHAN_NOTIFICATION_RETENTION_DAYS",
 PDF_ASSET_ROOT = BASE_DIR / "replies" / "pdf_assets"
 # Reply letter fonts (Fandol), installed by scripts/install_fonts.sh with their fontconfig file.
 PDF_FONT_DIR = env.path("FUHAN_FONT_DIR", default=str(VAR_DIR / "fonts"))
+# Who draws the letter: "direct" (replies/pdf_writer.py, from the composed rows) or
+# "weasyprint" (the same rows as HTML; the slower reference renderer the tests compare against).
+PDF_ENGINE = env.str("FUHAN_PDF_ENGINE", default="direct")
 # --- Item content and the holiday calendar (issue 9: proposals/calendar.py, attachments) -------
 # Other processes (workers, web processes) re-read the holiday calendar at most this long after
 # an office changed it; the process that made the change re-reads it at once. 0: never by time.

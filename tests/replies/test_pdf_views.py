@@ -9,6 +9,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from core.choices import AssignmentState
@@ -101,6 +102,35 @@ def test_post_prints_html_literally_instead_of_refusing(client, world):
     assert response.status_code == 200
     assert b"/EmbeddedFile" not in response.content
     assert '<imgsrc="file:///etc/passwd">' in normalise(pdftotext(response.content))
+
+
+def test_identical_preview_content_is_served_from_the_cache(client, world, monkeypatch):
+    """The editor posts after every pause in typing: the same text is rendered once, a change
+    renders again (the cache key is the hash of everything the draft prints)."""
+    cache.clear()
+    a = drafting(world)
+    client.force_login(world.clerk)
+    rendered = []
+    real = letter_pdf.render_letter_pdf
+
+    def counting(context, **kwargs):
+        rendered.append(context.paragraphs)
+        return real(context, **kwargs)
+
+    monkeypatch.setattr(letter_pdf, "render_letter_pdf", counting)
+    url = reverse("replies:preview", args=[a.pk])
+    form = {"body": "一、关于缓存\n同样的正文。", "answer_class": "A"}
+    first = client.post(url, form)
+    second = client.post(url, form)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert len(rendered) == 1
+    changed = client.post(url, {**form, "body": "一、关于缓存\n改过的正文。"})
+    assert len(rendered) == 2
+    assert "改过的正文。" in normalise(pdftotext(changed.content))
+    client.post(url, {**form, "answer_class": "B"})  # the class mark prints too
+    assert len(rendered) == 3
+    cache.clear()
 
 
 def test_preview_without_any_draft_creates_nothing(client, world):

@@ -3,6 +3,7 @@ verification (a changed byte fails), and the editor preview served from the cach
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import shutil
@@ -130,6 +131,36 @@ def test_issued_letter_carries_the_seal_over_the_signature_and_date(world):
     centre = (top + bottom) / 2
     assert organ.top < centre < date.bottom  # the two rows sit a little below its centre
     assert abs((x1 - x0) - 42) < 0.5
+
+
+@pytest.mark.parametrize("letter_format", ["file", "letter"])
+def test_seal_over_a_signature_on_page_one_in_both_formats(world, letter_format):
+    """A short letter: the 署名 stands on page 1, under the masthead, which the 信函格式 sets
+    higher than the 文件格式; the seal follows the rows in both."""
+    world.bureau.letter_format = letter_format
+    world.bureau.save()
+    world.bureau.seal.save("seal.png", ContentFile(demo_seal_png()))
+    a = AssignmentFactory(proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau)
+    reply = ReplyFactory(assignment=a, body="短的正文。" * 3)
+    context = letter_pdf.letter_context_from_reply(reply)
+    context = dataclasses.replace(
+        context,
+        doc_number="临经信建复〔2026〕9号",
+        issued_date=dt.date(2026, 5, 8),
+        seal_png=demo_seal_png(),
+    )
+    pdf = letter_pdf.render_letter_pdf(context, draft=False)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        (seal,) = doc.pages[0].images
+    lines = text_lines(pdf, 1)
+    organ = next(ln for ln in lines if ln.text == "杭州市临安区经济和信息化局" and ln.size == 16)
+    date = next(ln for ln in lines if ln.text == "2026年5月8日")
+    top, bottom = seal["top"] / MM, seal["bottom"] / MM
+    assert top < organ.top
+    assert bottom > date.bottom
+    centre = (top + bottom) / 2
+    assert organ.top < centre < date.top  # a little above the boundary between the two rows
+    assert abs((seal["x0"] + seal["x1"]) / 2 / MM - (date.x0 + date.x1) / 2) < 0.3
 
 
 def test_drafts_have_no_seal(world):
