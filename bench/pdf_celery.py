@@ -26,7 +26,7 @@ def render_to_file(which: str, serial: int, folder: str) -> str:
     import django
 
     django.setup()
-    from bench.bench_pdf import render
+    from bench.letters import render
 
     pdf = render(which, serial)
     path = Path(folder) / f"{which}-{serial:04d}.pdf"
