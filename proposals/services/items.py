@@ -28,6 +28,7 @@ from proposals.services.attachments import Upload
 from proposals.services.attachments import attachments_check
 from proposals.services.attachments import attachments_store
 from proposals.services.common import audit
+from proposals.services.persons import proposal_persons_link
 
 # The full text of a suggestion (内容): long ones run to a few thousand characters.
 CONTENT_MAX_LENGTH = 50_000
@@ -152,6 +153,7 @@ def proposal_register(
                 assignment_open_new(
                     proposal=proposal, bureau=bureau, role=role, assigned_date=assigned_date
                 )
+    proposal_persons_link(proposal=proposal)
     events.item_changed(proposal_id=proposal.pk)
     audit(
         proposal=proposal,
