@@ -291,3 +291,13 @@ class SmsStatus(models.TextChoices):
     @classmethod
     def final(cls) -> tuple[str, ...]:
         return (cls.DELIVERED, cls.FAILED, cls.SKIPPED)
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", "短信"
+    EMAIL = "email", "电子邮件"
+
+
+class ProposerMessagePurpose(models.TextChoices):
+    LETTER_ISSUED = "letter_issued", "复函已印发"
+    LINK = "link", "个人链接"

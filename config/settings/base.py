@@ -336,6 +336,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # within 15 minutes
         "schedule": crontab(minute="*/15"),
     },
+    "proposer-messages-requeue": {
+        "task": "notifications.tasks.proposer_messages_requeue",
+        # https://crontab.guru/#*/10_*_*_*_* : SMS and e-mails to proposers whose task was lost
+        # (broker down) are queued again; each is still sent at most once
+        "schedule": crontab(minute="*/10"),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
