@@ -23,6 +23,7 @@ from proposals.services.items import CONTENT_MAX_LENGTH
 from proposals.services.items import assignment_due_dates
 from proposals.services.items import proposal_merge
 from proposals.services.items import proposal_register
+from proposals.services.items import proposal_set_publicity
 from proposals.services.items import proposal_withdraw
 from proposals.services.items import reassignment_window_start
 from proposals.services.persons import person_create
@@ -67,6 +68,7 @@ __all__ = [
     "proposal_merge",
     "proposal_persons_link",
     "proposal_register",
+    "proposal_set_publicity",
     "proposal_withdraw",
     "reassignment_window_start",
     "split_names",
