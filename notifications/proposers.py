@@ -13,6 +13,7 @@ import smtplib
 import uuid
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -37,11 +38,14 @@ MAIL_ERRORS = (smtplib.SMTPException, OSError)
 Purpose = ProposerMessagePurpose
 
 
-def _queue_send(message_id: int) -> None:
-    from notifications.tasks import proposer_message_send as send_task
+# The delivery task, published by name: the task calls this module, so importing it here
+# would make a cycle.
+SEND_TASK = "notifications.tasks.proposer_message_send"
 
+
+def _queue_send(message_id: int) -> None:
     try:
-        send_task.apply_async(kwargs={"message_id": message_id})
+        current_app.send_task(SEND_TASK, kwargs={"message_id": message_id})
     except Exception:
         logger.exception("代表委员消息 %s 入队失败，将由下一次定时扫描补发", message_id)
 

@@ -19,3 +19,11 @@ class RatingForm(forms.Form):
 
 class PublicSearchForm(forms.Form):
     q = forms.CharField(label="搜索", max_length=50, required=False)
+
+
+class LinkRequestForm(forms.Form):
+    mobile = forms.RegexField(
+        label="登记的手机号码",
+        regex=r"^1[3-9]\d{9}$",
+        error_messages={"invalid": "请输入 11 位手机号码", "required": "请输入手机号码"},
+    )

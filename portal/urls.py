@@ -5,7 +5,9 @@ from portal import views
 app_name = "portal"
 
 urlpatterns = [
+    path("link/", views.link_request, name="link_request"),
     path("p/<str:token>/", views.home, name="home"),
+    path("p/<str:token>/sms/", views.sms_preference, name="sms"),
     path("p/<str:token>/letters/<int:letter_id>/rate/", views.rate, name="rate"),
     path("p/<str:token>/letters/<int:letter_id>.pdf", views.letter, name="letter"),
     path("me/", views.me, name="me"),

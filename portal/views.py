@@ -19,17 +19,21 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.http import require_POST
 
 from core.choices import RatingSource
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
+from notifications.proposers import proposer_link_send
 from portal import selectors
+from portal.forms import LinkRequestForm
 from portal.forms import PublicSearchForm
 from portal.forms import RatingForm
 from proposals.links import LinkRefused
 from proposals.links import link_resolve
 from proposals.models import Person
+from proposals.services import person_set_sms_opt_out
 from replies import pdf as letter_pdf
 from replies import selectors as reply_selectors
 from replies.services import rating_submit
@@ -154,12 +158,40 @@ def _letter(request: HttpRequest, *, person: Person, base: str, letter_id: int) 
     return _pdf(content, letter_pdf.letter_filename(letter.doc_number))
 
 
+def _opt_out(request: HttpRequest, *, person: Person, base: str) -> HttpResponse:
+    stop = request.POST.get("sms") != "on"
+    person_set_sms_opt_out(person=person, opt_out=stop)
+    messages.success(request, "已退订短信，今后只发电子邮件" if stop else "已恢复短信通知")
+    return redirect(base)
+
+
 home = require_GET(with_link(_home))
+sms_preference = require_POST(with_link(_opt_out))
 rate = require_POST(with_link(_rate))
 letter = require_GET(with_link(_letter))
 me = require_GET(with_account(_home))
 me_rate = require_POST(with_account(_rate))
 me_letter = require_GET(with_account(_letter))
+
+
+@require_http_methods(["GET", "POST"])
+def link_request(request: HttpRequest) -> HttpResponse:
+    """A proposer asks for their link: sent by SMS to the number the office registered. The
+    answer is the same whether the number is known or not (no one learns who is registered);
+    the per-phone hourly limit stops repeated requests."""
+    form = LinkRequestForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        for person in Person.objects.filter(mobile=form.cleaned_data["mobile"])[:1]:
+            proposer_link_send(person=person)
+        done = True
+    response = render(
+        request,
+        "portal/link_request.html",
+        {"form": form, "done": done},
+        status=400 if request.method == "POST" and not done else 200,
+    )
+    return _private(response)
 
 
 # --- public replies -------------------------------------------------------------------------------

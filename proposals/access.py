@@ -324,6 +324,22 @@ def may_register_items(*, user: Any) -> Can:
     return YES
 
 
+def may_see_proposers(*, user: Any) -> Can:
+    """Proposers, their ratings and messages: the offices and the supervision office read."""
+    if not reads_everything(user):
+        return _denied("只有交办机构和督查室可以查看代表委员及其评价")
+    return YES
+
+
+def may_manage_proposers(*, user: Any, session: Session) -> Can:
+    """Resend or revoke links, record paper ratings, set publicity: the office of the body."""
+    if handling_body(user) != session.body:
+        return _denied(
+            f"只有{OfficeKind.handling(session.body).label}可以重发链接、代录评价或设置公开属性"
+        )
+    return YES
+
+
 def may_see_calendar(*, user: Any) -> Can:
     if not reads_everything(user):
         return _denied("只有交办机构和督查室可以查看节假日安排")

@@ -29,6 +29,7 @@ from proposals.services.items import reassignment_window_start
 from proposals.services.persons import person_create
 from proposals.services.persons import person_link_issue
 from proposals.services.persons import person_link_revoke
+from proposals.services.persons import person_set_sms_opt_out
 from proposals.services.persons import proposal_persons_link
 from proposals.services.persons import split_names
 from proposals.services.supervision import supervision_answer
@@ -65,6 +66,7 @@ __all__ = [
     "person_create",
     "person_link_issue",
     "person_link_revoke",
+    "person_set_sms_opt_out",
     "proposal_merge",
     "proposal_persons_link",
     "proposal_register",

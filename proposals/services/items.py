@@ -20,6 +20,7 @@ from core.validation import clean_text
 from proposals import calendar
 from proposals import events
 from proposals import tallies
+from proposals.access import may_manage_proposers
 from proposals.access import may_register
 from proposals.models import Assignment
 from proposals.models import Bureau
@@ -245,7 +246,7 @@ def proposal_set_publicity(*, proposal_id: int, publicity: str, actor: Any) -> P
     """公开 / 不公开 / 依申请公开: the office of the item's body decides whether its reply is
     published on the public page (with contacts and phone numbers removed)."""
     proposal = Proposal.objects.select_for_update().select_related("session").get(pk=proposal_id)
-    may_register(user=actor, session=proposal.session).require()
+    may_manage_proposers(user=actor, session=proposal.session).require()
     if publicity not in Publicity.values:
         raise ApplicationError("公开属性须为：公开、不公开或依申请公开")
     if proposal.publicity == publicity:

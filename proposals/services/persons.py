@@ -102,3 +102,11 @@ def person_link_revoke(*, person: Person) -> int:
     return PersonLink.objects.filter(person=person, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+@transaction.atomic
+def person_set_sms_opt_out(*, person: Person, opt_out: bool) -> Person:
+    """The proposer stops (or resumes) text messages; e-mail and the page stay."""
+    Person.objects.filter(pk=person.pk).update(sms_opt_out=opt_out, updated_at=timezone.now())
+    person.sms_opt_out = opt_out
+    return person
