@@ -31,6 +31,8 @@ from proposals.models import ProposalPerson
 from proposals.models import Session
 from replies.models import IssuedLetter
 from replies.models import ProposerRating
+from replies.pdf import Paragraph
+from replies.pdf import body_paragraphs
 from replies.redaction import redact_phones
 
 S = AssignmentState
@@ -242,7 +244,7 @@ def public_rows(*, session: Session, query: str = "") -> list[PublicRow]:
         if letter is None:
             continue  # not answered yet: nothing to publish
         on_request = p.publicity == Publicity.ON_REQUEST
-        text = " ".join(redact_phones(letter.body).split())
+        text = " ".join(redact_phones(letter.body).replace("**", "").split())
         rows.append(
             PublicRow(
                 proposal=p,
@@ -274,8 +276,9 @@ def public_letter(*, letter_id: int) -> IssuedLetter | None:
     return letter
 
 
-def public_paragraphs(letter: IssuedLetter) -> list[str]:
-    return [line for line in redact_phones(letter.body).splitlines() if line.strip()]
+def public_paragraphs(letter: IssuedLetter) -> tuple[Paragraph, ...]:
+    """The issued text as the page shows it (headings, **bold**), phone numbers hidden."""
+    return body_paragraphs(redact_phones(letter.body))
 
 
 def person_for_user(user: Any) -> Person | None:

@@ -42,9 +42,10 @@ PUBLIC_PDF_CACHE_SECONDS = 24 * 3600
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """The link is the key: never cached, never sent on as a referrer, never indexed."""
+    """The link is the key: never cached, never sent to another site as a referrer (same-origin:
+    the browser still sends the Origin header that CSRF checks), never indexed."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -40,7 +40,7 @@ def test_the_link_opens_the_own_page_without_login(world, client):
     assert "提交评价" in html
     assert other.title not in html  # only their own items
     assert page.headers["Cache-Control"] == "no-store"
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_each_cosigner_rates_once(world, client):
