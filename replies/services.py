@@ -26,14 +26,18 @@ from core.names import person_name
 from core.validation import clean_text
 from proposals import calendar
 from proposals import tallies
+from proposals.access import handling_body
 from proposals.access import may_edit_draft
 from proposals.access import may_rate_letter
 from proposals.access import may_record_feedback
+from proposals.access import reads_everything
 from proposals.credentials import load_signing_credentials
 from proposals.models import Assignment
 from proposals.models import Bureau
+from proposals.models import Person
 from proposals.models import ProposalPerson
 from proposals.services import audit
+from proposals.services import person_link_revoke
 from proposals.services.runner import run_transition
 from replies import pdf as letter_pdf
 from replies import signing
@@ -476,3 +480,46 @@ def rating_submit(
                 who=who,
             )
     return rating
+
+
+# --- merging duplicate persons ------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_merge(*, keep_id: int, drop_ids: list[int], actor: Any) -> Person:
+    """Merge persons the import flagged as likely duplicates into one: their places on items
+    and their ratings move to `keep` (a rating of the same letter by both: the earlier one
+    stays), their links are revoked, the duplicates are deleted. Offices (and the admin) only."""
+    if not (handling_body(actor) or (reads_everything(actor) and actor.is_superuser)):
+        raise AccessDenied("只有交办机构可以合并人员")
+    keep = Person.objects.select_for_update().get(pk=keep_id)
+    drops = list(Person.objects.select_for_update().filter(pk__in=drop_ids).exclude(pk=keep_id))
+    for drop in drops:
+        if drop.body != keep.body:
+            raise ApplicationError(f"{drop.name}与{keep.name}不属于同一届次类别，不能合并")
+    for drop in drops:
+        for link in ProposalPerson.objects.filter(person=drop):
+            if ProposalPerson.objects.filter(proposal_id=link.proposal_id, person=keep).exists():
+                link.delete()
+            else:
+                link.person = keep
+                link.save(update_fields=["person"])
+        for rating in ProposerRating.objects.filter(person=drop):
+            if ProposerRating.objects.filter(letter_id=rating.letter_id, person=keep).exists():
+                rating.delete()
+            else:
+                rating.person = keep
+                rating.save(update_fields=["person"])
+        for field in ("group", "mobile", "email"):
+            if not getattr(keep, field) and getattr(drop, field):
+                setattr(keep, field, getattr(drop, field))
+        if keep.user_id is None and drop.user_id is not None:
+            keep.user_id, drop.user_id = drop.user_id, None
+            drop.save(update_fields=["user"])
+        person_link_revoke(person=drop)
+        drop.delete()
+    keep.possible_duplicate = (
+        Person.objects.filter(name=keep.name, body=keep.body).exclude(pk=keep.pk).exists()
+    )
+    keep.save()
+    return keep

@@ -1,5 +1,6 @@
 import pytest
 
+from core.exceptions import AccessDenied
 from offices import importing
 from proposals import services as ps
 from proposals.models import Person
@@ -69,3 +70,46 @@ def test_outsiders_cannot_register_persons_through_items(world, who):
     with pytest.raises(AccessDenied):
         register(world, number=60, actor=world.role(who))
     assert not Person.objects.exists()
+
+
+def test_office_merges_duplicates_with_their_items_and_ratings(world):
+    from replies import services as rs
+    from tests.portal.support import issue
+
+    first = ps.person_create(name="张三", body="npc", group="锦城代表团")
+    second = ps.person_create(name="张三", body="npc", mobile="13800000021")
+    p = register(world, cosigners="")
+    ProposalPerson.objects.create(proposal=p, person=second, role="cosigner", position=1)
+    letter = issue(world, p)
+    rs.rating_submit(
+        letter_id=letter.pk,
+        person_id=second.pk,
+        actor=world.npc,
+        satisfaction="satisfied",
+        source="paper",
+    )
+    with pytest.raises(AccessDenied):
+        rs.person_merge(keep_id=first.pk, drop_ids=[second.pk], actor=world.duchashi)
+    kept = rs.person_merge(keep_id=first.pk, drop_ids=[second.pk], actor=world.npc)
+    assert not Person.objects.filter(pk=second.pk).exists()
+    assert (kept.group, kept.mobile, kept.possible_duplicate) == (
+        "锦城代表团",
+        "13800000021",
+        False,
+    )
+    assert p.proposers.get(role="cosigner").person == kept
+    assert letter.ratings.get().person == kept
+
+
+def test_admin_merge_action(world, admin_client):
+    from django.urls import reverse
+
+    a = ps.person_create(name="李四", body="npc")
+    b = ps.person_create(name="李四", body="npc")
+    response = admin_client.post(
+        reverse("admin:proposals_person_changelist"),
+        {"action": "merge_into_oldest", "_selected_action": [a.pk, b.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert list(Person.objects.filter(name="李四")) == [a]
