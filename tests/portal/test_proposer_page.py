@@ -158,7 +158,7 @@ def test_bad_links_are_refused_and_record_nothing(world, client, kind):
     assert Assignment.objects.get(pk=letter.reply.assignment_id).state == "issued"
 
 
-def test_signature_older_than_the_lifetime_is_refused(world, client, settings):
+def test_a_link_past_its_lifetime_is_refused(world, client, settings):
     issued_item(world)
     path = link_of("张三")
     import time_machine
