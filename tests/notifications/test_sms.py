@@ -199,3 +199,22 @@ def test_console_backend_sends_nothing_out(caplog):
 def test_gateway_backend_needs_a_url():
     with pytest.raises(SmsError, match="未配置"):
         HttpGatewaySmsBackend(url="", key="k")
+
+
+def test_issuing_a_letter_queues_the_proposers_notice(world, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from tests.portal.support import issue
+    from tests.portal.support import register
+
+    proposal = register(world, cosigners="")
+    with (
+        mock.patch.object(tasks.proposers_notify_issued, "apply_async") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        letter = issue(world, proposal)
+    queued.assert_called_once_with(kwargs={"letter_id": letter.pk})
+    # the task, run: the lead (with a phone) gets one SMS with their link
+    Person.objects.filter(name="申卫康").update(mobile="13800000031")
+    assert tasks.proposers_notify_issued.apply(kwargs={"letter_id": letter.pk}).get() == 1
+    assert ProposerMessage.objects.get().address == "13800000031"
