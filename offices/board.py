@@ -24,7 +24,6 @@ from django.db.models import Q
 from django.db.models import QuerySet
 from django.db.models import Subquery
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
@@ -51,6 +50,7 @@ from proposals.models import Bureau
 from proposals.models import DueTally
 from proposals.models import Session
 from proposals.models import Tally
+from proposals.pages import item_url_pattern
 from proposals.selectors import assignment_list_visible
 from proposals.selectors import supervision_marks
 from proposals.workflow import label_of
@@ -143,12 +143,6 @@ ROW_FIELDS = (
 )
 _STATE_LABELS = dict(S.choices)
 _ROLE_LABELS = dict(AssignmentRole.choices)
-_URL_MARK = 987654321
-
-
-def item_url_pattern() -> str:
-    """The item page's URL with "{}" for the id: reversed once per page, not once per row."""
-    return reverse("proposals:assignment", args=[_URL_MARK]).replace(str(_URL_MARK), "{}")
 
 
 def _decorate(row: dict[str, Any], *, today: dt.date, url: str) -> dict[str, Any]:

@@ -167,3 +167,12 @@ def panels_for(
         if context is not None:
             shown.append((panel.template, context))
     return shown
+
+
+_URL_MARK = 987654321
+
+
+def item_url_pattern() -> str:
+    """The item page's URL with "{}" for the id: reversed once per page, not once per row (the
+    inbox, the board and the API list up to 200 rows)."""
+    return reverse("proposals:assignment", args=[_URL_MARK]).replace(str(_URL_MARK), "{}")

@@ -63,6 +63,7 @@ from proposals.models import ExtensionRequest
 from proposals.models import Supervision
 from proposals.pages import action_forms
 from proposals.pages import batch_refusals
+from proposals.pages import item_url_pattern
 from proposals.pages import panels_for
 from proposals.pages import require
 from proposals.pages import run_form
@@ -71,13 +72,30 @@ from proposals.workflow import steps
 
 logger = logging.getLogger(__name__)
 ACCEPT = "accept"
+# What a row of the inbox or the item list never shows: the item's long texts, the session's
+# policy lists (JSON, decoded once per row otherwise) and the clerk's account.
+_ROW_DEFERRED = (
+    "proposal__content",
+    "proposal__cosigners",
+    "proposal__status_reason",
+    "proposal__session__answer_classes",
+    "proposal__session__default_cc",
+    "proposal__session__reminder_workdays",
+    "proposal__session__co_unit_reminder_workdays",
+    "clerk__password",
+    "clerk__last_login",
+    "clerk__date_joined",
+)
 
 
 def _inbox_rows(user: Any, today: Any) -> list[tuple[Any, ...]]:
-    """(assignment, due, to-do, 催办/督办 mark, may be accepted in the batch) per inbox row."""
-    items = list(selectors.assignment_inbox(user=user)[:200])
+    """(assignment, due, to-do, 催办/督办 mark, may be accepted in the batch, item URL) per
+    inbox row. The item's full text and the other long fields are not read (up to 200 rows),
+    and the item URL is reversed once for the page."""
+    items = list(selectors.assignment_inbox(user=user).defer(*_ROW_DEFERRED)[:200])
     staff = selectors.staff_of(user)
     marks = selectors.supervision_marks(assignment_ids=[a.pk for a in items])
+    url = item_url_pattern()
     return [
         (
             a,
@@ -86,6 +104,7 @@ def _inbox_rows(user: Any, today: Any) -> list[tuple[Any, ...]]:
             marks.get(a.pk, ""),
             ACCEPT in a.transitions_from_here()
             and transition_check(assignment=a, name=ACCEPT, user=user).ok,
+            url.format(a.pk),
         )
         for a in items
     ]
@@ -151,7 +170,12 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
     if state in AssignmentState.values:
         qs = qs.filter(state=state)
     today = timezone.localdate()
-    rows = [(a, selectors.due_label(assignment=a, today=today)) for a in qs[:500]]
+    url = item_url_pattern()
+    # The same row shape as the inbox's (proposals/_rows.html), without to-do, mark or batch.
+    rows = [
+        (a, selectors.due_label(assignment=a, today=today), "", "", False, url.format(a.pk))
+        for a in qs.defer(*_ROW_DEFERRED)[:500]
+    ]
     return render(
         request,
         "proposals/list.html",

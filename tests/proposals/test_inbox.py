@@ -63,3 +63,38 @@ def test_inbox_page_shows_the_task_column(client, world, items):
     page = client.get(reverse("proposals:inbox")).content.decode()
     assert "待办事项" in page
     assert "审批延期申请" in page
+
+
+@pytest.mark.parametrize("who", ["clerk", "npc"])
+def test_inbox_queries_do_not_grow_with_its_rows(client, world, who):
+    """The rows leave out the long fields (full text, policy lists, the clerk's account): none
+    of them may be read back row by row, and the item link is built once for the page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(first, n):
+        for i in range(n):
+            a = AssignmentFactory(
+                proposal=ProposalFactory(
+                    session=world.npc_session, number=first + i, content="建议全文" * 200
+                ),
+                bureau=world.bureau,
+                state=states[i % 2],
+            )
+            ReplyFactory(assignment=a)
+
+    states = (S.ASSIGNED, S.DRAFTING) if who == "clerk" else (S.CC_SENT, S.REASSIGNMENT_REQUESTED)
+    client.force_login(getattr(world, who))
+    counts = []
+    for first, n in ((100, 2), (200, 30)):
+        make(first, n)
+        client.get(reverse("proposals:inbox"))  # the process reads the holiday calendar once
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("proposals:inbox"))
+        assert response.status_code == 200
+        assert len(response.context["rows"]) >= n
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    row = response.context["rows"][0]
+    assert row[5] == reverse("proposals:assignment", args=[row[0].pk])
+    assert f'href="{row[5]}"' in response.content.decode()

@@ -516,7 +516,11 @@ def test_endpoint_returns_json_and_is_scoped(client, world):
         "answer_class": "A",
         "item": letter.reply.assignment.proposal.title,
     }
-    assert client.get(url, {"q": "x" * 50_000}).status_code == 200  # long input is cut
+    assert client.get(url, {"q": "产业" * 450}).status_code == 200  # long input is cut
+    # Beyond what any query string may carry: the input layer answers 400 with the reason.
+    refused = client.get(url, {"q": "x" * 50_000})
+    assert refused.status_code == 400
+    assert "过长" in refused.content.decode()
     # Another bureau's clerk cannot even ask on this assignment.
     client.force_login(world.other_clerk)
     assert client.get(url, {"q": YI_SHI}).status_code == 404

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from replies.models import ParagraphText
 from replies.models import ParagraphUse
@@ -24,6 +25,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         c = paragraph_index_rebuild(batch_size=options["batch_size"])
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # The lookup reads fingerprints by an index-only scan, which needs the visibility
+            # map: without it every entry costs a heap fetch (measured at 20,000 letters: 108 ms
+            # against 32 ms for one lookup's fingerprint query). Autovacuum sets it in time; a
+            # rebuild that wrote millions of rows sets it now.
+            with connection.cursor() as cursor:
+                for table in ("replies_paragraphshingle", "replies_paragraphtext"):
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
         if options["fingerprints"]:
             n = paragraph_index_refingerprint()
             self.stdout.write(f"指纹已重写：{n} 条。")
