@@ -18,6 +18,7 @@ urlpatterns = [
     path("office/", include("offices.urls")),
     path("api/", include("api.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("portal.urls")),
     path("", include("proposals.urls")),
 ]
 

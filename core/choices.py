@@ -121,6 +121,9 @@ class AuditVerb(models.TextChoices):
     SUPERVISION_OPENED = "supervision_opened", "督办"
     SUPERVISION_ANSWERED = "supervision_answered", "答复督办单"
     SUPERVISION_CLOSED = "supervision_closed", "办结督办单"
+    PROPOSER_RATED = "proposer_rated", "代表委员评价"
+    PERSONS_MERGED = "persons_merged", "合并重复人员"
+    PUBLICITY_SET = "publicity_set", "设置公开属性"
 
 
 class SupervisionKind(models.TextChoices):
@@ -247,3 +250,54 @@ class AttachmentKind(models.TextChoices):
             AttachmentKind.JPEG: ".jpg",
             AttachmentKind.DOCX: ".docx",
         }[self]
+
+
+class ProposerRole(models.TextChoices):
+    """How a deputy or member stands on an item."""
+
+    LEAD = "lead", "领衔人"
+    COSIGNER = "cosigner", "附议人"
+
+
+class RatingPolicy(models.TextChoices):
+    """How the proposers' ratings of one letter combine into the item's satisfaction."""
+
+    LEAD = "lead", "以领衔人评价为准"
+    ALL = "all", "全部提出人分别评价，任一不满意即重新办理"
+
+
+class RatingSource(models.TextChoices):
+    ONLINE = "online", "网上评价"
+    PAPER = "paper", "纸质评价（交办机构代录）"
+
+
+class Publicity(models.TextChoices):
+    """Whether an item's reply is published on the public page."""
+
+    PRIVATE = "private", "不公开"
+    PUBLIC = "public", "公开"
+    ON_REQUEST = "on_request", "依申请公开"
+
+
+class SmsStatus(models.TextChoices):
+    """A text message's delivery: queued until the gateway accepts it (delivered) or the retries
+    run out (failed); skipped when the person opted out or the phone's rate limit was reached."""
+
+    QUEUED = "queued", "待发送"
+    DELIVERED = "delivered", "已送达"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "未发送"
+
+    @classmethod
+    def final(cls) -> tuple[str, ...]:
+        return (cls.DELIVERED, cls.FAILED, cls.SKIPPED)
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", "短信"
+    EMAIL = "email", "电子邮件"
+
+
+class ProposerMessagePurpose(models.TextChoices):
+    LETTER_ISSUED = "letter_issued", "复函已印发"
+    LINK = "link", "个人链接"

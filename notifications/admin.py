@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 from notifications.models import Notification
+from notifications.models import ProposerMessage
 from notifications.models import Reminder
 
 
@@ -19,3 +20,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["recipient", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["title"]
+
+
+@admin.register(ProposerMessage)
+class ProposerMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "person", "channel", "purpose", "address", "status", "attempts"]
+    list_filter = ["channel", "status", "purpose"]
+    search_fields = ["person__name", "address"]

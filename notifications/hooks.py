@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from core.choices import AssignmentRole
 from proposals.events import NoticeDue
 from proposals.events import TransitionDone
 
@@ -52,3 +53,24 @@ def notice_committed(event: NoticeDue) -> None:
             event.kind,
             event.key,
         )
+
+
+def proposers_on_issue(event: TransitionDone) -> None:
+    """A lead unit's letter was issued: tell its proposers (their link by SMS and e-mail)."""
+    if event.name != "issue" or event.role != AssignmentRole.LEAD:
+        return
+    from notifications.tasks import proposers_notify_issued as notify_task
+    from replies.models import IssuedLetter
+
+    letter_id = (
+        IssuedLetter.objects.filter(reply__assignment_id=event.assignment_id)
+        .order_by("-issued_date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if letter_id is None:
+        return
+    try:
+        notify_task.apply_async(kwargs={"letter_id": letter_id})
+    except Exception:
+        logger.exception("通知提出人的任务入队失败（复函 %s）", letter_id)

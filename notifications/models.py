@@ -4,8 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.choices import MessageChannel
 from core.choices import NoticeKind
+from core.choices import ProposerMessagePurpose
+from core.choices import SmsStatus
 from proposals.models import Assignment
+from proposals.models import Person
 
 
 class Reminder(models.Model):
@@ -101,3 +105,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProposerMessage(models.Model):
+    """A text message or e-mail to a deputy or member, recorded once per `key` (the letter and
+    the person, or a link request) with its delivery: queued until it is delivered (the gateway
+    or the mail server accepted it) or failed (the retries ran out, or the gateway refused it);
+    skipped when the person opted out or the phone's hourly limit was reached."""
+
+    Channel = MessageChannel
+    Status = SmsStatus
+
+    person = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="代表委员"
+    )
+    channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
+    purpose = models.CharField("内容", max_length=16, choices=ProposerMessagePurpose.choices)
+    key = models.CharField("去重键", max_length=80, unique=True)
+    address = models.CharField("手机号码或邮箱", max_length=254)
+    template_id = models.CharField("短信模板", max_length=60, blank=True)
+    params = models.JSONField("模板参数", default=dict, blank=True)
+    text = models.TextField("内容")
+    status = models.CharField(
+        "发送状态", max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    skip_reason = models.CharField("未发送原因", max_length=60, blank=True)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近一次错误", blank=True)
+    gateway_id = models.CharField("网关消息编号", max_length=80, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "代表委员消息"
+        verbose_name_plural = "代表委员消息"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["channel", "address", "created_at"], name="proposer_msg_rate"),
+            models.Index(fields=["id"], condition=Q(status="queued"), name="proposer_msg_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.address} {self.get_status_display()}"

@@ -85,3 +85,32 @@ def notifications_purge() -> dict[str, int]:
     from notifications.services import notifications_purge as purge
 
     return purge().as_dict()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
+def proposer_message_send(self: Any, message_id: int) -> str:
+    """One SMS or e-mail to a proposer; retried with backoff while it stays queued (a gateway
+    error that a retry may cure). The service sends it once whatever happens to the task."""
+    from notifications.proposers import proposer_message_deliver
+
+    message = proposer_message_deliver(message_id=message_id)
+    if message is None:
+        return "nothing to send"
+    if message.status == "queued":
+        raise self.retry(countdown=min(30 * 2**self.request.retries, 300))
+    return str(message.status)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6)
+def proposers_notify_issued(self: Any, letter_id: int) -> int:
+    """A letter was issued: each proposer gets their link (recorded once per letter)."""
+    from notifications.proposers import proposer_notify_issued
+
+    return len(proposer_notify_issued(letter_id=letter_id))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def proposer_messages_requeue() -> int:
+    from notifications.proposers import proposer_messages_requeue as requeue
+
+    return requeue()

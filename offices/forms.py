@@ -12,6 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.choices import ContactMethod
+from core.choices import Publicity
+from core.choices import Satisfaction
 from proposals.forms import AttachmentsField
 from proposals.forms import PlainTextField
 from proposals.models import Bureau
@@ -165,3 +167,26 @@ class CalendarPublishForm(forms.Form):
     complete = forms.TypedChoiceField(
         choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", widget=forms.HiddenInput
     )
+
+
+class PaperRatingForm(forms.Form):
+    """A rating a proposer gave on paper, recorded by the office (marked 纸质评价)."""
+
+    person = forms.TypedChoiceField(label="代表委员", coerce=int)
+    letter = forms.TypedChoiceField(label="复函", coerce=int)
+    satisfaction = forms.ChoiceField(
+        label="评价", choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    contacted = forms.BooleanField(label="承办单位曾与其面商沟通", required=False)
+    comment = PlainTextField(label="意见", multiline=True, rows=2, required=False)
+
+    def __init__(self, *args: Any, people: list[Any], letters: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["person"]).choices = [(p.pk, p.name) for p in people]
+        cast(forms.ChoiceField, self.fields["letter"]).choices = [
+            (x.pk, x.doc_number) for x in letters
+        ]
+
+
+class PublicityForm(forms.Form):
+    publicity = forms.ChoiceField(label="公开属性", choices=Publicity.choices)

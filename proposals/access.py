@@ -14,11 +14,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.actors import ProposerActor
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import ExtensionState
 from core.choices import OfficeKind
 from core.choices import ProposalStatus
+from core.choices import RatingSource
 from core.choices import StaffRole
 from core.choices import SupervisionKind
 from core.choices import SupervisionState
@@ -27,6 +29,7 @@ from core.exceptions import TransitionError
 from proposals.models import Assignment
 from proposals.models import ExtensionRequest
 from proposals.models import Proposal
+from proposals.models import ProposalPerson
 from proposals.models import Session
 from proposals.models import Staff
 from proposals.models import Supervision
@@ -242,6 +245,44 @@ def may_record_feedback(*, assignment: Assignment, user: Any) -> Can:
     return YES
 
 
+def proposer_actor(*, person_id: int, name: str) -> ProposerActor:
+    """The proposer as an actor: the items they may act on are the ones they proposed."""
+    ids = frozenset(
+        ProposalPerson.objects.filter(person_id=person_id).values_list("proposal_id", flat=True)
+    )
+    return ProposerActor(person_id=person_id, name=name, proposal_ids=ids)
+
+
+def may_rate_letter(*, assignment: Assignment, person_id: int, actor: Any, source: str) -> Can:
+    """A proposer rates the lead unit's issued letter of their own item, online; the handling
+    office records a rating given on paper for any proposer of the item."""
+    if source == RatingSource.PAPER:
+        can = may_record_feedback(assignment=assignment, user=actor)
+        if not can:
+            return can
+    elif source == RatingSource.ONLINE:
+        if not (
+            isinstance(actor, ProposerActor)
+            and actor.person_id == person_id
+            and assignment.proposal_id in actor.proposal_ids
+        ):
+            return _denied("只能评价本人提出的建议、提案的复函")
+        if not assignment.is_lead:
+            return _denied("评价针对主办单位的复函")
+        active = _item_active(assignment)
+        if not active:
+            return active
+        if assignment.state not in S.replied():
+            return _no("复函印发后才能评价")
+    else:
+        return _denied("未知的评价方式")
+    if not ProposalPerson.objects.filter(
+        proposal_id=assignment.proposal_id, person_id=person_id
+    ).exists():
+        return _denied("该代表委员不是此事项的提出人")
+    return YES
+
+
 def may_record_contact(*, assignment: Assignment, user: Any) -> Can:
     if not bureau_clerk(assignment, user):
         return _denied("只有本单位承办人可以登记面商情况")
@@ -280,6 +321,22 @@ def may_register_items(*, user: Any) -> Can:
     """The registration page: the NPC and CPPCC offices, each for its own sessions."""
     if handling_body(user) is None:
         return _denied("只有区人大常委会办公室或区政协办公室可以登记交办事项")
+    return YES
+
+
+def may_see_proposers(*, user: Any) -> Can:
+    """Proposers, their ratings and messages: the offices and the supervision office read."""
+    if not reads_everything(user):
+        return _denied("只有交办机构和督查室可以查看代表委员及其评价")
+    return YES
+
+
+def may_manage_proposers(*, user: Any, session: Session) -> Can:
+    """Resend or revoke links, record paper ratings, set publicity: the office of the body."""
+    if handling_body(user) != session.body:
+        return _denied(
+            f"只有{OfficeKind.handling(session.body).label}可以重发链接、代录评价或设置公开属性"
+        )
     return YES
 
 

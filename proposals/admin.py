@@ -26,6 +26,7 @@ from proposals.models import Bureau
 from proposals.models import ContactEvent
 from proposals.models import ExtensionRequest
 from proposals.models import Office
+from proposals.models import PersonLink
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
@@ -223,3 +224,9 @@ class ContactEventAdmin(admin.ModelAdmin):
     list_display = ["assignment", "contacted_on", "method", "actor"]
     list_filter = ["method"]
     raw_id_fields = ["assignment"]
+
+
+@admin.register(PersonLink)
+class PersonLinkAdmin(ReadOnlyAdmin):
+    list_display = ["person", "created_at", "expires_at", "revoked_at"]
+    search_fields = ["person__name"]

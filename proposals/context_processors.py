@@ -15,6 +15,7 @@ from proposals.access import may_import
 from proposals.access import may_register_items
 from proposals.access import may_see_audit
 from proposals.access import may_see_calendar
+from proposals.access import may_see_proposers
 from proposals.access import may_use_system
 from proposals.selectors import calendar_warning
 
@@ -30,6 +31,7 @@ class Menu:
     register: bool
     calendar: bool
     calendar_edit: bool
+    proposers: bool = False
 
 
 def menu_for(user: Any) -> Menu:
@@ -44,6 +46,7 @@ def menu_for(user: Any) -> Menu:
         register=bool(may_register_items(user=user)),
         calendar=bool(may_see_calendar(user=user)),
         calendar_edit=bool(may_edit_calendar(user=user)),
+        proposers=bool(may_see_proposers(user=user)),
     )
 
 

@@ -21,6 +21,9 @@ from core.choices import LetterFormat
 from core.choices import NumberSeries
 from core.choices import OfficeKind
 from core.choices import ProposalStatus
+from core.choices import ProposerRole
+from core.choices import Publicity
+from core.choices import RatingPolicy
 from core.choices import StaffRole
 from core.choices import SupervisionKind
 from core.choices import SupervisionState
@@ -237,6 +240,13 @@ class Session(BaseModel):
     feedback_reminder_days = models.PositiveSmallIntegerField(
         "印发后多少天未登记满意度即提醒", default=15
     )
+    rating_policy = models.CharField(
+        "满意度评价方式",
+        max_length=8,
+        choices=RatingPolicy.choices,
+        default=RatingPolicy.LEAD,
+        help_text="每位提出人分别评价；以领衔人评价为准，或任一提出人不满意即重新办理",
+    )
 
     class Meta:
         verbose_name = "会议届次"
@@ -289,6 +299,9 @@ class Proposal(BaseModel):
         on_delete=models.PROTECT,
         related_name="merged_items",
         verbose_name="并入事项",
+    )
+    publicity = models.CharField(
+        "公开属性", max_length=12, choices=Publicity.choices, default=Publicity.PRIVATE
     )
 
     class Meta:
@@ -766,3 +779,96 @@ class Supervision(BaseModel):
     @property
     def is_order(self) -> bool:
         return self.kind == SupervisionKind.ORDER
+
+
+class Person(BaseModel):
+    """A deputy (代表) or member (委员), or a collective that proposes (民盟临安区基层委员会)."""
+
+    name = models.CharField("姓名", max_length=100)
+    body = models.CharField("届次类别", max_length=8, choices=Body.choices)
+    group = models.CharField("代表团/界别", max_length=60, blank=True)
+    mobile = models.CharField("手机号码", max_length=20, blank=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    sms_opt_out = models.BooleanField("退订短信", default=False)
+    possible_duplicate = models.BooleanField(
+        "疑似重复",
+        default=False,
+        help_text="导入时发现同名同届次类别的人员，请核对后合并",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        verbose_name="登录账号",
+    )
+
+    class Meta:
+        verbose_name = "代表委员"
+        verbose_name_plural = "代表委员"
+        ordering = ["body", "name", "pk"]
+        indexes = [models.Index(fields=["body", "name"], name="person_body_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.group}）" if self.group else self.name
+
+
+class ProposalPerson(models.Model):
+    """A proposer of an item: the lead (领衔人) or a co-signer (附议人)."""
+
+    Role = ProposerRole
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="proposers", verbose_name="建议提案"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="proposals", verbose_name="代表委员"
+    )
+    role = models.CharField("身份", max_length=10, choices=Role.choices)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "提出人"
+        verbose_name_plural = "提出人"
+        ordering = ["proposal", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "person"], name="proposal_person_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} {self.person.name}（{self.get_role_display()}）"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == ProposerRole.LEAD
+
+
+class PersonLink(models.Model):
+    """A proposer's personal link to their page, without an account. The URL carries a token
+    signed with django.core.signing over `key`; this row lets the office revoke it and bounds
+    its life (`expires_at`)."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="links", verbose_name="代表委员"
+    )
+    key = models.UUIDField("链接标识", default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="生成人",
+    )
+
+    class Meta:
+        verbose_name = "个人链接"
+        verbose_name_plural = "个人链接"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} 的链接（至 {self.expires_at:%Y-%m-%d}）"

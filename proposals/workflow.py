@@ -28,6 +28,7 @@ from django_fsm import transition
 from django_fsm_log.decorators import fsm_log_by
 from django_fsm_log.decorators import fsm_log_description
 
+from core.actors import ProposerActor
 from core.choices import AssignmentRole
 from core.choices import AssignmentState
 from core.choices import ExtensionState
@@ -79,6 +80,19 @@ bureau_member = Who(frozenset({CLERK, SUPERVISOR}), "bureau", "本单位承办�
 bureau_clerk = Who(frozenset({CLERK}), "bureau", "本单位承办人")
 bureau_supervisor = Who(frozenset({SUPERVISOR}), "bureau", "本单位承办领导")
 handling_office = Who(frozenset({OFFICE}), "office", "交办机构")
+
+
+@dataclass(frozen=True)
+class WhoOrProposer(Who):
+    """As `Who`, or a proposer of the item acting on their own page (their 不满意 reopens it)."""
+
+    def __call__(self, instance: Any, user: Any) -> bool:
+        if isinstance(user, ProposerActor):
+            return _assignment_of(instance).proposal_id in user.proposal_ids
+        return super().__call__(instance, user)
+
+
+handling_office_or_proposer = WhoOrProposer(frozenset({OFFICE}), "office", "交办机构")
 
 
 def is_bureau_member(instance: Any, user: Any) -> bool:
@@ -460,7 +474,7 @@ class AssignmentWorkflow:
         source=S.replied(),
         target=S.DRAFTING,
         conditions=[proposal_active, is_lead, proposer_unsatisfied],
-        permission=handling_office,
+        permission=handling_office_or_proposer,
     )
     def reopen(self, by: Any = None, description: str | None = None) -> None:
         """Only reply_record_feedback (不满意) runs this, and it sets the new period."""

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import NoAddNoDeleteMixin
@@ -15,13 +17,16 @@ from core.admin import ReadOnlyAdmin
 from core.admin import ReadOnlyInline
 from core.exceptions import ApplicationError
 from core.validation import clean_text
+from proposals.models import Person
 from replies import policies
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
 from replies.models import Opinion
 from replies.models import PolicyDocument
+from replies.models import ProposerRating
 from replies.models import Reply
 from replies.models import ReplyVersion
+from replies.services import person_merge
 
 
 class ReplyVersionInline(ReadOnlyInline):
@@ -116,3 +121,37 @@ class PolicyDocumentAdmin(admin.ModelAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    """Deputies and members: the offices add phone numbers and e-mail addresses, clear the
+    疑似重复 mark once checked, or merge duplicates (the action below, replies.services)."""
+
+    list_display = ["name", "body", "group", "mobile", "email", "sms_opt_out", "possible_duplicate"]
+    list_filter = ["body", "possible_duplicate", "sms_opt_out"]
+    search_fields = ["name", "group", "mobile"]
+    raw_id_fields = ["user"]
+    actions = ["merge_into_oldest"]
+
+    @admin.action(description="合并所选人员（保留最早登记的一位）")
+    def merge_into_oldest(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        people = list(queryset.order_by("pk"))
+        if len(people) < 2:
+            self.message_user(request, "请至少选择两位人员", level=messages.ERROR)
+            return
+        try:
+            keep = person_merge(
+                keep_id=people[0].pk, drop_ids=[p.pk for p in people[1:]], actor=request.user
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return
+        self.message_user(request, f"已合并为“{keep}”")
+
+
+@admin.register(ProposerRating)
+class ProposerRatingAdmin(ReadOnlyAdmin):
+    list_display = ["letter", "person", "satisfaction", "source", "created_at"]
+    list_filter = ["satisfaction", "source"]
+    search_fields = ["person__name", "letter__doc_number"]

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.db import models
 
+from core.choices import RatingSource
 from core.choices import Satisfaction
 from core.choices import SegmentKind
 from core.models import BaseModel
 from proposals.models import Assignment
 from proposals.models import Bureau
+from proposals.models import Person
 
 # The longest reply body or opinion anyone may save or preview (a long letter is about 6,000).
 BODY_MAX_CHARS = 30_000
@@ -294,3 +296,42 @@ class ParagraphUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter_id}:{self.position}"
+
+
+class ProposerRating(models.Model):
+    """One proposer's rating of one issued letter (each co-signer rates separately): online on
+    their own page, or recorded by the office from paper (marked as such). Once per person and
+    letter; the session's rating policy says how the ratings make the item's satisfaction."""
+
+    Source = RatingSource
+
+    letter = models.ForeignKey(
+        IssuedLetter, on_delete=models.PROTECT, related_name="ratings", verbose_name="复函"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="ratings", verbose_name="代表委员"
+    )
+    satisfaction = models.CharField("满意度", max_length=12, choices=Satisfaction.choices)
+    comment = models.TextField("意见", blank=True)
+    contacted = models.BooleanField("承办单位曾与我面商沟通", default=False)
+    source = models.CharField("评价方式", max_length=8, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="代录人",
+    )
+    created_at = models.DateTimeField("评价时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "代表委员评价"
+        verbose_name_plural = "代表委员评价"
+        ordering = ["letter", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "person"], name="rating_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}：{self.get_satisfaction_display()}"

@@ -18,6 +18,7 @@ embed local files (``<a rel="attachment" href="file:///...">``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -39,6 +40,7 @@ from markdown_it import MarkdownIt
 
 from replies import pdf_layout as layout
 from replies import typeset
+from replies.redaction import redact_phones
 from replies.typeset import Glyph
 
 if TYPE_CHECKING:
@@ -142,6 +144,7 @@ class LetterContext:
     cc_list: tuple[str, ...]
     issued_date: dt.date | None  # None for a draft
     seal_png: bytes | None = None  # the bureau's seal, printed on issued letters only
+    public: bool = False  # the public copy: no contact block, phone numbers hidden
 
     @property
     def is_issued(self) -> bool:
@@ -194,6 +197,22 @@ def letter_context_from_reply(
         cc_list=tuple(cc),
         issued_date=letter.issued_date if letter else None,
         seal_png=_seal(bureau) if letter else None,
+    )
+
+
+def public_letter_context(letter: IssuedLetter) -> LetterContext:
+    """The published copy of an issued letter (公开答复): rendered from the issued text with the
+    contact block (承办领导, 承办人, phone) left out and every phone number in the text hidden.
+    Not the stored, sealed and signed original: no seal either."""
+    full = letter_context_from_reply(letter.reply, letter=letter)
+    return dataclasses.replace(
+        full,
+        paragraphs=body_paragraphs(redact_phones(letter.body)),
+        leader_name="",
+        clerk_name="",
+        phone="",
+        seal_png=None,
+        public=True,
     )
 
 
@@ -370,9 +389,13 @@ def compose_letter(context: LetterContext, *, draft: bool) -> Composed:
         organ=context.organ,
         date=_date_text(issued_date),
         contacts=(
-            f"{context.contact_term}领导：{context.leader_name}",
-            f"{context.contact_term}人：{context.clerk_name}",
-            f"联系电话：{context.phone}",
+            ()
+            if context.public
+            else (
+                f"{context.contact_term}领导：{context.leader_name}",
+                f"{context.contact_term}人：{context.clerk_name}",
+                f"联系电话：{context.phone}",
+            )
         ),
         cc_text="、".join(context.cc_list) + "。",
         with_seal=seal is not None,

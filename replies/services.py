@@ -8,23 +8,36 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import IntegrityError
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import user_or_none
+from core.choices import AssignmentState
 from core.choices import AuditVerb
 from core.choices import NumberSeries
+from core.choices import RatingPolicy
+from core.choices import RatingSource
 from core.choices import Satisfaction
+from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
+from core.exceptions import TransitionError
 from core.names import person_name
 from core.validation import clean_text
 from proposals import calendar
 from proposals import tallies
+from proposals.access import handling_body
 from proposals.access import may_edit_draft
+from proposals.access import may_rate_letter
 from proposals.access import may_record_feedback
+from proposals.access import reads_everything
 from proposals.credentials import load_signing_credentials
 from proposals.models import Assignment
 from proposals.models import Bureau
+from proposals.models import Person
+from proposals.models import ProposalPerson
 from proposals.services import audit
+from proposals.services import person_link_revoke
 from proposals.services.runner import run_transition
 from replies import pdf as letter_pdf
 from replies import signing
@@ -32,12 +45,15 @@ from replies.models import BODY_MAX_CHARS
 from replies.models import DocumentCounter
 from replies.models import IssuedLetter
 from replies.models import Opinion
+from replies.models import ProposerRating
 from replies.models import Reply
 from replies.models import ReplyVersion
 from replies.search import search_doc_refresh
 from replies.selectors import reply_default_cc
 from replies.similarity.index import paragraph_index_letter
 from replies.similarity.index import paragraph_index_refresh
+
+S = AssignmentState
 
 
 def _editable_assignment(*, assignment_id: int, actor: Any) -> Assignment:
@@ -305,24 +321,44 @@ def _record_feedback(
     feedback_date: dt.date | None,
     comment: str,
 ) -> Reply:
-    assignment_id = assignment.pk
     may_record_feedback(assignment=assignment, user=actor).require()
     if satisfaction not in Satisfaction.values:
         raise ApplicationError("满意度须为：满意、基本满意或不满意")
+    return _apply_feedback(
+        assignment=assignment,
+        actor=actor,
+        satisfaction=satisfaction,
+        feedback_date=feedback_date,
+        comment=clean_text(comment, label="反馈意见", max_length=2000),
+    )
+
+
+def _apply_feedback(
+    *,
+    assignment: Assignment,
+    actor: Any,
+    satisfaction: str,
+    feedback_date: dt.date | None,
+    comment: str,
+    who: str = "",
+) -> Reply:
+    """The item's satisfaction (the office's entry, or the proposers' ratings combined by the
+    session's policy); 不满意 reopens the item with a new period."""
+    assignment_id = assignment.pk
     reply = Reply.objects.select_for_update().get(assignment=assignment)
     reply.satisfaction = satisfaction
     reply.satisfaction_date = feedback_date or timezone.localdate()
-    reply.satisfaction_comment = clean_text(comment, label="反馈意见", max_length=2000)
+    reply.satisfaction_comment = comment
     reply.save(
         update_fields=["satisfaction", "satisfaction_date", "satisfaction_comment", "updated_at"]
     )
     audit(
         proposal=assignment.proposal,
         assignment=assignment,
-        actor=actor,
+        actor=user_or_none(actor),
         verb=AuditVerb.FEEDBACK_RECORDED,
         message="：".join(
-            filter(None, [Satisfaction(satisfaction).label, reply.satisfaction_comment])
+            filter(None, [who, Satisfaction(satisfaction).label, reply.satisfaction_comment])
         ),
     )
     if satisfaction == Satisfaction.UNSATISFIED:
@@ -345,3 +381,145 @@ def _record_feedback(
         # The rejected letter is no longer suggested (see replies/similarity/index.py).
         paragraph_index_refresh(assignment_ids=[assignment_id])
     return reply
+
+
+# --- proposers' own ratings (issue 10) ------------------------------------------------------------
+
+SATISFACTION_RANK = {
+    Satisfaction.SATISFIED: 0,
+    Satisfaction.BASICALLY: 1,
+    Satisfaction.UNSATISFIED: 2,
+}
+
+
+def rating_submit(
+    *,
+    letter_id: int,
+    person_id: int,
+    actor: Any,
+    satisfaction: str,
+    comment: str = "",
+    contacted: bool = False,
+    source: str = RatingSource.ONLINE,
+) -> ProposerRating:
+    """One proposer rates one issued letter, once: online (the proposer, through their link or
+    account) or from paper (the handling office, marked as such). The session's policy then says
+    what the item's satisfaction becomes: the lead's rating, or the worst of all ratings so far;
+    不满意 reopens the item as the office's entry does."""
+    letter = (
+        IssuedLetter.objects.select_related("reply__assignment__proposal__session")
+        .filter(pk=letter_id)
+        .first()
+    )
+    if letter is None:
+        raise AccessDenied("复函不存在或您无权评价")
+    assignment = letter.reply.assignment
+    proposal_id = assignment.proposal_id
+    may_rate_letter(
+        assignment=assignment, person_id=person_id, actor=actor, source=source
+    ).require()
+    if satisfaction not in Satisfaction.values:
+        raise ApplicationError("满意度须为：满意、基本满意或不满意")
+    comment = clean_text(comment, label="意见", max_length=2000)
+    with transaction.atomic(), tallies.track(proposal_ids=[proposal_id]):
+        # The reply's row lock puts two submissions of one letter (two tabs) one after the other.
+        reply = Reply.objects.select_for_update().get(pk=letter.reply_id)
+        assignment = Assignment.objects.select_related("proposal__session").get(pk=assignment.pk)
+        link = ProposalPerson.objects.select_related("person").get(
+            proposal_id=proposal_id, person_id=person_id
+        )
+        latest = reply.latest_letter
+        if latest is None or latest.pk != letter.pk or assignment.state not in S.replied():
+            raise TransitionError("该复函已重新办理，不再接受评价；新的复函印发后可再评价")
+        if ProposerRating.objects.filter(letter=letter, person_id=person_id).exists():
+            raise TransitionError(f"{link.person.name}已评价过这份复函，不能重复提交")
+        try:
+            with transaction.atomic():
+                rating = ProposerRating.objects.create(
+                    letter=letter,
+                    person_id=person_id,
+                    satisfaction=satisfaction,
+                    comment=comment,
+                    contacted=contacted,
+                    source=source,
+                    recorded_by=user_or_none(actor),
+                )
+        except IntegrityError as exc:
+            raise TransitionError(f"{link.person.name}已评价过这份复函，不能重复提交") from exc
+        who = f"{link.person.name}（{link.get_role_display()}，{RatingSource(source).label}）"
+        audit(
+            proposal=assignment.proposal,
+            assignment=assignment,
+            actor=user_or_none(actor),
+            verb=AuditVerb.PROPOSER_RATED,
+            message="：".join(filter(None, [who, Satisfaction(satisfaction).label, comment])),
+            data={"person": person_id, "letter": letter.pk, "contacted": contacted},
+        )
+        policy = assignment.proposal.session.rating_policy
+        if policy == RatingPolicy.ALL:
+            worst = max(
+                letter.ratings.values_list("satisfaction", flat=True),
+                key=lambda v: SATISFACTION_RANK[Satisfaction(v)],
+            )
+            item_comment = comment if worst == satisfaction else reply.satisfaction_comment
+            _apply_feedback(
+                assignment=assignment,
+                actor=actor,
+                satisfaction=worst,
+                feedback_date=None,
+                comment=item_comment,
+                who=who,
+            )
+        elif link.is_lead:
+            _apply_feedback(
+                assignment=assignment,
+                actor=actor,
+                satisfaction=satisfaction,
+                feedback_date=None,
+                comment=comment,
+                who=who,
+            )
+    return rating
+
+
+# --- merging duplicate persons ------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_merge(*, keep_id: int, drop_ids: list[int], actor: Any) -> Person:
+    """Merge persons the import flagged as likely duplicates into one: their places on items
+    and their ratings move to `keep` (a rating of the same letter by both: the earlier one
+    stays), their links are revoked, the duplicates are deleted. Offices (and the admin) only."""
+    if not (handling_body(actor) or (reads_everything(actor) and actor.is_superuser)):
+        raise AccessDenied("只有交办机构可以合并人员")
+    keep = Person.objects.select_for_update().get(pk=keep_id)
+    drops = list(Person.objects.select_for_update().filter(pk__in=drop_ids).exclude(pk=keep_id))
+    for drop in drops:
+        if drop.body != keep.body:
+            raise ApplicationError(f"{drop.name}与{keep.name}不属于同一届次类别，不能合并")
+    for drop in drops:
+        for link in ProposalPerson.objects.filter(person=drop):
+            if ProposalPerson.objects.filter(proposal_id=link.proposal_id, person=keep).exists():
+                link.delete()
+            else:
+                link.person = keep
+                link.save(update_fields=["person"])
+        for rating in ProposerRating.objects.filter(person=drop):
+            if ProposerRating.objects.filter(letter_id=rating.letter_id, person=keep).exists():
+                rating.delete()
+            else:
+                rating.person = keep
+                rating.save(update_fields=["person"])
+        for field in ("group", "mobile", "email"):
+            if not getattr(keep, field) and getattr(drop, field):
+                setattr(keep, field, getattr(drop, field))
+        if keep.user_id is None and drop.user_id is not None:
+            keep.user_id, drop.user_id = drop.user_id, None
+            drop.save(update_fields=["user"])
+        person_link_revoke(person=drop)
+        drop.delete()
+    keep.possible_duplicate = (
+        Person.objects.filter(name=keep.name, body=keep.body).exclude(pk=keep.pk).exists()
+    )
+    keep.save()
+    return keep

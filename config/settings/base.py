@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "proposals",
     "replies",
     "offices",
+    "portal",
     "api",
     "notifications",
 ]
@@ -335,6 +336,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # within 15 minutes
         "schedule": crontab(minute="*/15"),
     },
+    "proposer-messages-requeue": {
+        "task": "notifications.tasks.proposer_messages_requeue",
+        # https://crontab.guru/#*/10_*_*_*_* : SMS and e-mails to proposers whose task was lost
+        # (broker down) are queued again; each is still sent at most once
+        "schedule": crontab(minute="*/10"),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
@@ -442,3 +449,22 @@ FUHAN_SIGNING_TRUST_ROOTS = env.list("FUHAN_SIGNING_TRUST_ROOTS", default=[])
 # Board and list rows are marked yellow when this many working days or fewer are left before
 # the due date (red once overdue).
 FUHAN_DUE_SOON_WORKDAYS = env.int("FUHAN_DUE_SOON_WORKDAYS", default=5)
+
+# --- proposers' own page, SMS and public replies (issue 10) -------------------------------------
+# A personal link (signed; revocable by the office) is valid this many days.
+FUHAN_PROPOSER_LINK_DAYS = env.int("FUHAN_PROPOSER_LINK_DAYS", default=90)
+# SMS: "notifications.sms.ConsoleSmsBackend" (development: printed to the log) or
+# "notifications.sms.HttpGatewaySmsBackend" (POST JSON to FUHAN_SMS_GATEWAY_URL).
+FUHAN_SMS_BACKEND = env("FUHAN_SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+FUHAN_SMS_GATEWAY_URL = env("FUHAN_SMS_GATEWAY_URL", default="")
+FUHAN_SMS_GATEWAY_KEY = env("FUHAN_SMS_GATEWAY_KEY", default="")
+FUHAN_SMS_SIGN_NAME = env("FUHAN_SMS_SIGN_NAME", default="复函")
+FUHAN_SMS_TIMEOUT_SECONDS = env.float("FUHAN_SMS_TIMEOUT_SECONDS", default=5.0)
+# Template ids registered with the gateway, per message purpose (JSON object).
+FUHAN_SMS_TEMPLATES = env.json(
+    "FUHAN_SMS_TEMPLATES", default={"letter_issued": "SMS_LETTER", "link": "SMS_LINK"}
+)
+# At most this many messages per phone number in any hour; the rest are skipped (logged).
+FUHAN_SMS_PER_PHONE_PER_HOUR = env.int("FUHAN_SMS_PER_PHONE_PER_HOUR", default=5)
+# Attempts before a message is marked failed.
+FUHAN_SMS_MAX_ATTEMPTS = env.int("FUHAN_SMS_MAX_ATTEMPTS", default=4)

@@ -23,8 +23,15 @@ from proposals.services.items import CONTENT_MAX_LENGTH
 from proposals.services.items import assignment_due_dates
 from proposals.services.items import proposal_merge
 from proposals.services.items import proposal_register
+from proposals.services.items import proposal_set_publicity
 from proposals.services.items import proposal_withdraw
 from proposals.services.items import reassignment_window_start
+from proposals.services.persons import person_create
+from proposals.services.persons import person_link_issue
+from proposals.services.persons import person_link_revoke
+from proposals.services.persons import person_set_sms_opt_out
+from proposals.services.persons import proposal_persons_link
+from proposals.services.persons import split_names
 from proposals.services.supervision import supervision_answer
 from proposals.services.supervision import supervision_close
 from proposals.services.supervision import supervision_open
@@ -56,10 +63,17 @@ __all__ = [
     "holiday_day_remove",
     "holiday_days_set",
     "holiday_year_publish",
+    "person_create",
+    "person_link_issue",
+    "person_link_revoke",
+    "person_set_sms_opt_out",
     "proposal_merge",
+    "proposal_persons_link",
     "proposal_register",
+    "proposal_set_publicity",
     "proposal_withdraw",
     "reassignment_window_start",
+    "split_names",
     "supervision_answer",
     "supervision_close",
     "supervision_open",

@@ -13,12 +13,14 @@ from django.utils import timezone
 from core.choices import AssignmentRole
 from core.choices import AuditVerb
 from core.choices import ProposalStatus
+from core.choices import Publicity
 from core.exceptions import ApplicationError
 from core.exceptions import TransitionError
 from core.validation import clean_text
 from proposals import calendar
 from proposals import events
 from proposals import tallies
+from proposals.access import may_manage_proposers
 from proposals.access import may_register
 from proposals.models import Assignment
 from proposals.models import Bureau
@@ -28,6 +30,7 @@ from proposals.services.attachments import Upload
 from proposals.services.attachments import attachments_check
 from proposals.services.attachments import attachments_store
 from proposals.services.common import audit
+from proposals.services.persons import proposal_persons_link
 
 # The full text of a suggestion (内容): long ones run to a few thousand characters.
 CONTENT_MAX_LENGTH = 50_000
@@ -152,6 +155,7 @@ def proposal_register(
                 assignment_open_new(
                     proposal=proposal, bureau=bureau, role=role, assigned_date=assigned_date
                 )
+    proposal_persons_link(proposal=proposal)
     events.item_changed(proposal_id=proposal.pk)
     audit(
         proposal=proposal,
@@ -233,5 +237,27 @@ def _proposal_merge(*, proposal_id: int, into_number: int, actor: Any, reason: s
     )
     events.announce_status_on_commit(
         events.ProposalStatusChanged(proposal_id=proposal.pk, status=proposal.status)
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_set_publicity(*, proposal_id: int, publicity: str, actor: Any) -> Proposal:
+    """公开 / 不公开 / 依申请公开: the office of the item's body decides whether its reply is
+    published on the public page (with contacts and phone numbers removed)."""
+    proposal = Proposal.objects.select_for_update().select_related("session").get(pk=proposal_id)
+    may_manage_proposers(user=actor, session=proposal.session).require()
+    if publicity not in Publicity.values:
+        raise ApplicationError("公开属性须为：公开、不公开或依申请公开")
+    if proposal.publicity == publicity:
+        return proposal
+    before = proposal.get_publicity_display()
+    proposal.publicity = publicity
+    proposal.save(update_fields=["publicity", "updated_at"])
+    audit(
+        proposal=proposal,
+        actor=actor,
+        verb=AuditVerb.PUBLICITY_SET,
+        message=f"{before} → {proposal.get_publicity_display()}",
     )
     return proposal

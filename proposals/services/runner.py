@@ -12,6 +12,7 @@ from django.db import transaction
 from django_fsm import ConcurrentTransition
 from django_fsm_log.models import StateLog
 
+from core.actors import user_or_none
 from core.exceptions import AccessDenied
 from core.exceptions import ApplicationError
 from core.exceptions import TransitionError
@@ -67,7 +68,7 @@ def run_transition(
                 raise TransitionError(f"未知操作：{name}") from exc
             transition_check(assignment=assignment, name=name, user=actor).require()
             comment = _clean_comment(step, comment)
-            getattr(assignment, name)(by=actor, description=comment or None)
+            getattr(assignment, name)(by=user_or_none(actor), description=comment or None)
             if before_save is not None:
                 before_save(assignment)
             assignment.save()

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -20,14 +21,17 @@ from core.choices import AssignmentState as S
 from core.choices import Body
 from core.choices import ContactMethod
 from core.choices import OfficeKind
+from core.choices import Publicity
 from core.choices import Satisfaction
 from core.choices import StaffRole
 from core.names import person_name
 from offices.contacts import assignment_record_contact
 from proposals import calendar
 from proposals import services as ps
+from proposals.links import link_url
 from proposals.models import Bureau
 from proposals.models import Office
+from proposals.models import Person
 from proposals.models import Proposal
 from proposals.models import Session
 from proposals.models import Staff
@@ -115,6 +119,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._seed()
         self.stdout.write(self.style.SUCCESS("演示数据已创建。"))
+        shen = Person.objects.get(name="申卫康", body=Body.NPC)
+        self.stdout.write(f"代表本人页面（申卫康）：{link_url(ps.person_link_issue(person=shen))}")
+        self.stdout.write(f"公开答复：{settings.FUHAN_SITE_URL.rstrip('/')}/public/")
         today = timezone.localdate()
         missing = [y for y in (today.year, today.year + 1) if not calendar.year_known(y)]
         if missing:
@@ -203,7 +210,24 @@ class Command(BaseCommand):
         DocumentCounter.objects.create(bureau=self.bureau["jxj"], year=2023, last_serial=40)
         self._reference_items()
         self._current_items(today)
+        self._proposers()
         policy_documents_load_demo()  # the policy library (政策文件库)
+
+    def _proposers(self) -> None:
+        """The two reference items' proposers get (plainly fake) contacts, and both replies are
+        published on the public page (公开)."""
+        Person.objects.filter(name="申卫康", body=Body.NPC).update(
+            group="锦城代表团", mobile="13800000050", email="shenwk@example.cn"
+        )
+        Person.objects.filter(name="孙建文", body=Body.CPPCC).update(
+            group="经济界", mobile="13800000046"
+        )
+        for session, number in ((self.npc23, 50), (self.cppcc23, 46)):
+            ps.proposal_set_publicity(
+                proposal_id=Proposal.objects.get(session=session, number=number).pk,
+                publicity=Publicity.PUBLIC,
+                actor=self.user[OFFICE_USER[session.body]],
+            )
 
     # --- helpers -------------------------------------------------------------------------------
     def _register(
