@@ -43,7 +43,7 @@ from replies import typeset
 from replies.typeset import Glyph
 
 if TYPE_CHECKING:
-    from replies.pdf import Composed
+    from replies.letter_model import Composed
 
 MM = layout.MM
 PAGE_WIDTH = 210 * MM

@@ -60,8 +60,9 @@ def letters(world):
 
 @pytest.fixture
 def generated(world):
+    # A number of its own: the factory's sequence may reach 50, the reference item's number.
     assignment = AssignmentFactory(
-        proposal=ProposalFactory(session=world.npc_session), bureau=world.bureau
+        proposal=ProposalFactory(session=world.npc_session, number=9050), bureau=world.bureau
     )
     reply = Reply(
         assignment=assignment,
