@@ -87,6 +87,7 @@ from replies.models import ParagraphUse  # noqa: E402
 from replies.models import Reply  # noqa: E402
 from replies.policies import DEMO_DIR  # noqa: E402
 from replies.similarity import paragraph_index_rebuild  # noqa: E402
+from replies.similarity import paragraph_index_vacuum  # noqa: E402
 from replies.similarity import paragraph_list_similar  # noqa: E402
 from replies.similarity.labelled import REWRITES  # noqa: E402
 from replies.similarity.labelled import evaluate  # noqa: E402
@@ -490,12 +491,9 @@ def create_index(trgm: bool) -> None:
     with connection.cursor() as c:
         if trgm:
             c.execute(TRGM_SQL)
-        # What autovacuum does on a live server after a load: statistics, and the visibility
-        # map that lets the fingerprint query use an index-only scan (the rebuild command does
-        # the same).
-        for table in ("replies_paragraphshingle", "replies_paragraphtext", "replies_paragraphuse"):
-            c.execute(f"VACUUM (ANALYZE) {table}")
         c.execute("ANALYZE")
+    # What autovacuum does on a live server after a load, as the rebuild command does.
+    paragraph_index_vacuum()
 
 
 def trgm_candidates(qnorm: str) -> int:

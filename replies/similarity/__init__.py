@@ -9,6 +9,7 @@ from replies.similarity.index import paragraph_index_rebuild
 from replies.similarity.index import paragraph_index_refingerprint
 from replies.similarity.index import paragraph_index_refresh
 from replies.similarity.index import paragraph_index_refresh_proposal
+from replies.similarity.index import paragraph_index_vacuum
 from replies.similarity.lookup import LetterRef
 from replies.similarity.lookup import PolicySuggestion
 from replies.similarity.lookup import Suggestion
@@ -35,6 +36,7 @@ __all__ = [
     "paragraph_index_refingerprint",
     "paragraph_index_refresh",
     "paragraph_index_refresh_proposal",
+    "paragraph_index_vacuum",
     "paragraph_list_similar",
     "policy_list_for_item",
     "split_paragraphs",

@@ -265,3 +265,17 @@ def paragraph_index_rebuild(*, batch_size: int = 500, letters_after: int = 0) ->
                 shape__in=ParagraphText.objects.values("shape")
             ).delete()
     return total
+
+
+def paragraph_index_vacuum() -> bool:
+    """After a bulk write (rebuild, refingerprint, a benchmark's load), on PostgreSQL: VACUUM
+    and ANALYZE the index tables now rather than when autovacuum gets to them. The lookup reads
+    fingerprints by an index-only scan, which needs the visibility map: without it every entry
+    costs a heap fetch (at 20,000 letters 108 ms against 32 ms for one lookup's fingerprint
+    query). Not inside a transaction (VACUUM cannot run in one); False when nothing was done."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        for model in (ParagraphShingle, ParagraphText, ParagraphUse):
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+    return True

@@ -1,10 +1,9 @@
 """Reads of the similar-paragraph index: what the editor suggests while the clerk writes.
 
-1. Candidates: on PostgreSQL the pg_trgm GIN index on ParagraphText.norm gives the passages
-   whose trigrams are close to the paragraph being written (similarity, or word_similarity for
-   a paragraph only begun), in the user's scope; on SQLite (the embedded default) every text in
-   scope is compared in Python. Scope is proposals.selectors.assignment_list_visible, only
-   suggestible uses, never the letters of the assignment being edited.
+1. Candidates: the passages whose shapes share the most fingerprints with the paragraph being
+   written (replies.similarity.index; the same tables and query shape on PostgreSQL and SQLite),
+   in the user's scope. Scope is proposals.selectors.assignment_list_visible, only suggestible
+   uses, never the letters of the assignment being edited.
 2. Ranking, the same on both: `closeness` of character bigrams to the paragraph, plus a little
    for passages that speak of the item (its title and full text) and for passages used in
    letters answering similar items.
@@ -126,15 +125,14 @@ class _Group:
     kind: str = SegmentKind.PARAGRAPH
 
 
-def item_text(proposal: Proposal | None) -> str:
-    """What the item says: its title and, once items carry it, its full text (内容)."""
-    if proposal is None:
-        return ""
-    return f"{proposal.title}\n{proposal.content or ''}"[:QUERY_MAX_CHARS]
+def _subject_grams(title: str, content: str | None = "") -> frozenset[str]:
+    """What an item says, as bigrams: its title and its full text (内容), without the words
+    every title shares. The same for this item, the items letters answered, and candidates."""
+    return grams(normalize(f"{title}\n{content or ''}"[:QUERY_MAX_CHARS])) - _TITLE_NOISE
 
 
 def _item_grams(proposal: Proposal | None) -> frozenset[str]:
-    return grams(normalize(item_text(proposal))) - _TITLE_NOISE
+    return frozenset() if proposal is None else _subject_grams(proposal.title, proposal.content)
 
 
 def _scope(*, user: Any, exclude_assignment_id: int | None) -> QuerySet[ParagraphUse]:
@@ -278,9 +276,7 @@ def _date_and_id(ref: LetterRef) -> tuple[str, int]:
 
 def _source_similarity(g: _Group, item: frozenset[str]) -> float:
     """How close the items these letters answered are to this item (best of those listed)."""
-    return max(
-        (jaccard(item, grams(normalize(r.item)) - _TITLE_NOISE) for r in g.letters), default=0
-    )
+    return max((jaccard(item, _subject_grams(r.item)) for r in g.letters), default=0)
 
 
 def _suggestions(groups: list[_Group], limit: int) -> list[Suggestion]:
@@ -402,10 +398,7 @@ def similar_items(
         found = list(rows.filter(pk__in=near).values_list("pk", "title", "content"))
     else:
         found = list(rows.values_list("pk", "title", "content"))
-    scored = {
-        pk: jaccard(item, grams(normalize(f"{title}\n{content}"[:QUERY_MAX_CHARS])) - _TITLE_NOISE)
-        for pk, title, content in found
-    }
+    scored = {pk: jaccard(item, _subject_grams(title, content)) for pk, title, content in found}
     best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return {pk: s for pk, s in best if s > 0}
 

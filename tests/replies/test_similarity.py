@@ -527,3 +527,17 @@ def test_endpoint_returns_json_and_is_scoped(client, world):
     # Another bureau's clerk cannot even ask on this assignment.
     client.force_login(world.other_clerk)
     assert client.get(url, {"q": YI_SHI}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vacuum_after_bulk_writes_only_where_it_can_run():
+    """PostgreSQL, outside a transaction: the index tables are vacuumed (the lookup's index-only
+    scans need it); inside a transaction, or on SQLite, nothing is attempted."""
+    from django.db import connection
+    from django.db import transaction
+
+    from replies.similarity import paragraph_index_vacuum
+
+    with transaction.atomic():
+        assert paragraph_index_vacuum() is False
+    assert paragraph_index_vacuum() is (connection.vendor == "postgresql")
