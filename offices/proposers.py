@@ -8,8 +8,6 @@ from dataclasses import field
 
 from django.utils import timezone
 
-from core.choices import AssignmentRole
-from core.choices import AssignmentState
 from core.choices import ProposalStatus
 from notifications.models import ProposerMessage
 from proposals.models import Person
@@ -19,8 +17,7 @@ from proposals.models import ProposalPerson
 from proposals.models import Session
 from replies.models import IssuedLetter
 from replies.models import ProposerRating
-
-S = AssignmentState
+from replies.selectors import letter_current_by_item
 
 
 @dataclass
@@ -42,27 +39,8 @@ class ProposalOverview:
     rows: list[PersonRow]
 
 
-def current_letters(proposal_ids: list[int]) -> dict[int, list[IssuedLetter]]:
-    """The current letter of each answered lead assignment, by item."""
-    latest: dict[int, IssuedLetter] = {}
-    for letter in (
-        IssuedLetter.objects.filter(
-            reply__assignment__proposal_id__in=proposal_ids,
-            reply__assignment__role=AssignmentRole.LEAD,
-            reply__assignment__state__in=S.replied(),
-        )
-        .select_related("reply__assignment__bureau")
-        .order_by("issued_date", "pk")
-    ):
-        latest[letter.reply_id] = letter
-    out: dict[int, list[IssuedLetter]] = {}
-    for letter in latest.values():
-        out.setdefault(letter.reply.assignment.proposal_id, []).append(letter)
-    return out
-
-
 def proposal_overview(*, proposal: Proposal) -> ProposalOverview:
-    letters = current_letters([proposal.pk]).get(proposal.pk, [])
+    letters = letter_current_by_item(proposal_ids=[proposal.pk]).get(proposal.pk, [])
     ratings = {
         (r.letter_id, r.person_id): r
         for r in ProposerRating.objects.filter(letter__in=letters).select_related("recorded_by")
@@ -100,7 +78,7 @@ def session_rating_lines(*, session: Session, unrated_only: bool = False) -> lis
     proposals = list(
         Proposal.objects.filter(session=session, status=ProposalStatus.ACTIVE).order_by("number")
     )
-    letters = current_letters([p.pk for p in proposals])
+    letters = letter_current_by_item(proposal_ids=[p.pk for p in proposals])
     all_letters = [x for rows in letters.values() for x in rows]
     ratings = {
         (r.letter_id, r.person_id): r for r in ProposerRating.objects.filter(letter__in=all_letters)

@@ -34,6 +34,7 @@ from replies.models import ProposerRating
 from replies.pdf import Paragraph
 from replies.pdf import body_paragraphs
 from replies.redaction import redact_phones
+from replies.selectors import letter_current_by_item
 
 S = AssignmentState
 # The milestones a proposer sees, by transition (the rest are internal to the bureau).
@@ -203,21 +204,10 @@ def public_sessions() -> QuerySet[Session]:
 
 def _published_letters(proposal_ids: list[int]) -> dict[int, IssuedLetter]:
     """The current letter of each item's (first) lead unit, when it is answered."""
-    out: dict[int, IssuedLetter] = {}
-    letters = (
-        IssuedLetter.objects.filter(
-            reply__assignment__proposal_id__in=proposal_ids,
-            reply__assignment__role=AssignmentRole.LEAD,
-            reply__assignment__state__in=S.replied(),
-        )
-        .select_related("reply__assignment__bureau")
-        .order_by("issued_date", "pk")
-    )
-    for letter in letters:
-        out.setdefault(letter.reply.assignment.proposal_id, letter)
-        if out[letter.reply.assignment.proposal_id].reply_id == letter.reply_id:
-            out[letter.reply.assignment.proposal_id] = letter
-    return out
+    return {
+        pid: letters[0]
+        for pid, letters in letter_current_by_item(proposal_ids=proposal_ids).items()
+    }
 
 
 def public_rows(*, session: Session, query: str = "") -> list[PublicRow]:

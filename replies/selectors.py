@@ -72,6 +72,26 @@ def co_unit_opinions(*, assignment: Assignment) -> list[CoUnitOpinion]:
     return out
 
 
+def letter_current_by_item(*, proposal_ids: list[int]) -> dict[int, list[IssuedLetter]]:
+    """The current (latest) letter of each answered lead assignment, by item, lead units in the
+    order they first issued (the proposer's page, the public page and the offices' ratings)."""
+    latest: dict[int, IssuedLetter] = {}
+    for letter in (
+        IssuedLetter.objects.filter(
+            reply__assignment__proposal_id__in=proposal_ids,
+            reply__assignment__role=AssignmentRole.LEAD,
+            reply__assignment__state__in=AssignmentState.replied(),
+        )
+        .select_related("reply__assignment__bureau")
+        .order_by("issued_date", "pk")
+    ):
+        latest[letter.reply_id] = letter  # a later letter of the same reply replaces it in place
+    out: dict[int, list[IssuedLetter]] = {}
+    for letter in latest.values():
+        out.setdefault(letter.reply.assignment.proposal_id, []).append(letter)
+    return out
+
+
 def letter_list_visible(*, user: Any) -> QuerySet[IssuedLetter]:
     """Issued letters this user may read: those of the assignments the user sees, and, for a
     co-unit's staff, the lead unit's letters on the same items (may_read_issued_letters)."""
