@@ -38,9 +38,11 @@ from core.tokens import api_token_create
 from proposals import selectors
 from proposals import services as ps
 from proposals.access import assignment_actions
+from proposals.access import visibility_key
 from proposals.models import Assignment
 from proposals.models import Bureau
 from proposals.models import Proposal
+from proposals.revision import revision_cached
 from proposals.workflow import Comment
 from proposals.workflow import steps
 from replies import services as rs
@@ -99,6 +101,25 @@ class LetterSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
+def _cached_page(view: GenericAPIView, request: Request) -> Response:
+    """One page of a list view, cached for everyone who sees the same rows (same visibility,
+    same URL, same day: overdue days count from today) until the data changes
+    (proposals.revision). A bad filter or cursor raises inside and is never cached."""
+
+    def compute() -> Any:
+        page = view.paginate_queryset(view.filter_queryset(view.get_queryset()))
+        data = view.get_serializer(page, many=True).data
+        return view.get_paginated_response(data).data
+
+    key = (
+        type(view).__name__,
+        visibility_key(request.user),
+        request.build_absolute_uri(),
+        timezone.localdate(),
+    )
+    return Response(revision_cached(key, compute))
+
+
 # --- items ------------------------------------------------------------------------------------
 
 
@@ -141,9 +162,7 @@ class ProposalListApi(GenericAPIView):
     keyset_ordering = ("session_id", "number")
 
     def get(self, request: Request) -> Response:
-        qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return _cached_page(self, request)
 
 
 class ProposalDetailApi(APIView):
@@ -230,9 +249,7 @@ class AssignmentListApi(GenericAPIView):
         return selectors.assignment_list_visible(user=self.request.user)
 
     def get(self, request: Request) -> Response:
-        qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return _cached_page(self, request)
 
 
 class AssignmentDetailApi(APIView):
@@ -370,11 +387,11 @@ class LetterListApi(GenericAPIView):
 
     keyset_ordering = ("-issued_date", "-id")
 
+    def get_queryset(self) -> QuerySet[IssuedLetter]:
+        return _letters_visible(self.request)
+
     def get(self, request: Request) -> Response:
-        qs = _letters_visible(request)
-        page = self.paginate_queryset(qs)
-        data = self.OutputSerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(data)
+        return _cached_page(self, request)
 
 
 class LetterDetailApi(APIView):

@@ -14,10 +14,19 @@ mix, the load average before and after each level, and where the CPU went (gunic
 the PostgreSQL backends serving them, this client, the rest of the machine). It stops every
 process it started, also on Ctrl-C.
 
+Writes: the pages that offices share (board, statistics, API lists) are cached under the data
+revision (proposals/revision.py), which every committed write raises. So that the numbers are
+not those of a database nobody writes to, a writer thread commits `--writes` writes a second
+(default 1: an UPDATE of one random assignment, which invalidates every cached page as any
+transition would) during each level; `--writes 0` measures reads only. The printed revision
+delta shows how many writes landed.
+
 What it leaves out: TLS, a reverse proxy and static files (whitenoise serves none here: pages
-only), logins (sessions are created beforehand), writes (the mixes are reads; transitions are
-covered by the counts' tests), network latency (client and server share the machine and its
-two cores: the client's own CPU is printed so it can be subtracted).
+only), logins (sessions are created beforehand), the work of the writes themselves (one small
+UPDATE each; a real transition costs more but invalidates the same), a shared cache (each
+gunicorn worker has its own in-memory cache, as the production profile without
+DJANGO_CACHE_URL does), network latency (client and server share the machine and its two
+cores: the client's own CPU is printed so it can be subtracted).
 """
 
 from __future__ import annotations
@@ -293,6 +302,38 @@ def run_level(
     return time.perf_counter() - t0, latencies, errors
 
 
+class Writer(threading.Thread):
+    """Commits `rate` small writes a second on its own connection until stopped."""
+
+    def __init__(self, url: str, rate: float, ids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.url, self.rate, self.ids = url, rate, ids
+        self.halt = threading.Event()
+        self.done = 0
+
+    def run(self) -> None:
+        if self.rate <= 0:
+            return
+        import psycopg
+
+        rng = random.Random(7)  # noqa: S311
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.halt.wait(1 / self.rate):
+                conn.execute(
+                    "UPDATE proposals_assignment SET updated_at = now() WHERE id = %s",
+                    [rng.choice(self.ids)],
+                )
+                self.done += 1
+
+
+def revision(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT n FROM proposals_revision WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20_000)
@@ -300,6 +341,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,5,20")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn 工作进程数")
     parser.add_argument("--mixes", default="office,clerk")
+    parser.add_argument("--writes", type=float, default=1.0, help="每秒写入次数（0：只读）")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
@@ -313,6 +355,7 @@ def main() -> None:
     rng = random.Random(2026)  # noqa: S311 (which pages to ask for, not secrets)
     all_mixes = mixes(rng)
     cookies = {u: session_cookie(u) for u in ("bench_office", "bench_clerk")}
+    write_ids = list(Assignment.objects.order_by("?").values_list("pk", flat=True)[:1000])
     connection.close()
     try:
         master, port = start_gunicorn(env, args.workers)
@@ -328,9 +371,15 @@ def main() -> None:
                 backends = backend_pids(db["NAME"])
                 connection.close()
                 server0, db0 = cpu_by_pid(pids), cpu_by_pid(backends)
+                revision0 = revision(url)
+                writer = Writer(url, args.writes, write_ids)
                 client0, machine0 = time.process_time(), machine_cpu_seconds()
+                writer.start()
                 wall, latencies, errors = run_level(port, jobs, cookies, level)
+                writer.halt.set()
+                writer.join()
                 client1, machine1 = time.process_time(), machine_cpu_seconds()
+                revisions = revision(url) - revision0
                 server1 = cpu_by_pid(gunicorn_pids(master))
                 db1 = cpu_by_pid(backend_pids(db["NAME"]))
                 connection.close()
@@ -343,6 +392,7 @@ def main() -> None:
                     f"p50 {p50:.0f} / p95 {p95:.0f} / p99 {p99:.0f} ms；"
                     f"负载 {load_before[0]:.2f} → {load_after[0]:.2f}"
                 )
+                print(f"   写入 {writer.done} 次（{args.writes:g} 次/秒），数据修订号 +{revisions}")
                 used = [
                     cpu_used(server0, server1),
                     cpu_used(db0, db1),

@@ -422,14 +422,6 @@ def board_export_rows(
         ]
 
 
-def board_scope_key(*, user: Any) -> str:
-    """What the user may see, for fragments cached across users (the filter lists)."""
-    if reads_everything(user):
-        return "all"
-    staff = staff_of(user)
-    return f"bureau-{staff.bureau_id}" if staff is not None and staff.bureau_id else "none"
-
-
 def board_bureaus(*, user: Any) -> QuerySet[Bureau]:
     """Bureaus to offer in the filter: all for offices, one's own for a bureau's staff."""
     if reads_everything(user):

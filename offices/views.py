@@ -4,7 +4,6 @@ write."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,12 +43,14 @@ from proposals.access import may_import
 from proposals.access import may_record_contact
 from proposals.access import may_see_audit
 from proposals.access import may_urge_in_batch
+from proposals.access import visibility_key
 from proposals.forms import BatchUrgeForm
 from proposals.models import Session
 from proposals.pages import batch_refusals
 from proposals.pages import require
 from proposals.pages import run_form
 from proposals.pages import visible_or_404
+from proposals.revision import revision_cached
 from proposals.selectors import assignment_list_visible
 from proposals.services import supervision_urge_batch
 
@@ -91,34 +93,60 @@ def board_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         cursor, status = None, 400
     size = _page_size(request)
-    # one filtered queryset for the list and the counts (the search runs once)
-    qs = board.board_assignments(user=request.user, filters=filters, today=today)
-    page = board.board_page(
-        user=request.user, filters=filters, size=size, cursor=cursor, today=today, qs=qs
-    )
     query = _query_without(request, "cursor", "export")
+    may_urge = bool(may_urge_in_batch(user=request.user))
+    scope = visibility_key(request.user)
+
+    def parts() -> tuple[str, str, str]:
+        # one filtered queryset for the list and the counts (the search runs once)
+        qs = board.board_assignments(user=request.user, filters=filters, today=today)
+        page = board.board_page(
+            user=request.user, filters=filters, size=size, cursor=cursor, today=today, qs=qs
+        )
+        shared = {
+            "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
+            "urge": may_urge,
+            "matrix": board.board_counts(user=request.user, filters=filters, today=today, qs=qs),
+            "page": page,
+            "rows": page.rows,
+            "next_cursor": encode(page.next) if page.next else "",
+            "previous_cursor": encode(page.previous) if page.previous else "",
+            "size": size,
+            "query": query,
+            "query_no_state": _query_without(request, "cursor", "export", "state", "bureau"),
+        }
+        lists = {
+            "filters": filters,
+            "sessions": Session.objects.values_list("pk", "name"),
+            "bodies": Body.choices,
+            "bureaus": board.board_bureaus(user=request.user).values_list("pk", "short_name"),
+            "states": AssignmentState.choices,
+        }
+        return (
+            render_to_string("office/_board_filter_lists.html", lists),
+            render_to_string("office/_board_counts.html", shared),
+            render_to_string("office/_board_rows.html", shared),
+        )
+
+    # the counts and rows are the same for everyone who sees the same items with the same query
+    # and the urge checkboxes on the same day: cached until the data changes (proposals.revision)
+    lists_html, counts_html, rows_html = revision_cached(
+        ("board", scope, may_urge, filters, size, cursor and encode(cursor), query, today), parts
+    )
     context = {
-        "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
         "urge_form": (
             BatchUrgeForm(prefix="batch", initial={"next": request.get_full_path()})
-            if may_urge_in_batch(user=request.user)
+            if may_urge
             else None
         ),
         "filters": filters,
-        "matrix": board.board_counts(user=request.user, filters=filters, today=today, qs=qs),
-        "page": page,
-        "rows": page.rows,
-        "next_cursor": encode(page.next) if page.next else "",
-        "previous_cursor": encode(page.previous) if page.previous else "",
-        "sessions": Session.objects.values_list("pk", "name"),
-        "bodies": Body.choices,
-        "bureaus": board.board_bureaus(user=request.user).values_list("pk", "short_name"),
-        "scope": board.board_scope_key(user=request.user),
-        "states": AssignmentState.choices,
+        # rendered by our templates (escaped there)
+        "filter_lists_html": mark_safe(lists_html),  # noqa: S308
+        "counts_html": mark_safe(counts_html),  # noqa: S308
+        "rows_html": mark_safe(rows_html),  # noqa: S308
         "page_sizes": board.PAGE_SIZES,
         "size": size,
         "query": query,
-        "query_no_state": _query_without(request, "cursor", "export", "state", "bureau"),
     }
     return render(request, "office/board.html", context, status=status)
 
@@ -126,15 +154,14 @@ def board_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def statistics_view(request: HttpRequest) -> HttpResponse:
     session_id = board._int_or_none(request.GET.get("session"))
-    report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
-    columns, values = statistics.statistics_table(report)
-    headers = [c.header for c in columns]
     if request.GET.get("export") == "xlsx":
+        report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
+        columns, values = statistics.statistics_table(report)
         name = report.session.name if report.session else "全部会议"
         return xlsx_response(
             filename=f"办理统计-{name}.xlsx",
             title="办理统计",
-            headers=headers,
+            headers=[c.header for c in columns],
             rows=(
                 [
                     (None if v is None else float(v) / 100) if c.percent else v
@@ -144,15 +171,28 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
             ),
             formats=[PERCENT if c.percent else None for c in columns],
         )
-    table = statistics.statistics_display(columns, values)
+
+    def body() -> str:
+        report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
+        columns, values = statistics.statistics_table(report)
+        return render_to_string(
+            "office/_statistics_table.html",
+            {
+                "report": report,
+                "headers": [c.header for c in columns],
+                "table": statistics.statistics_display(columns, values),
+                "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308
+            },
+        )
+
+    # the same for everyone who sees the same bureaus, until the data changes (proposals.revision)
+    key = ("statistics", visibility_key(request.user), session_id, timezone.localdate())
+    sessions = list(Session.objects.values_list("pk", "name"))
     context = {
-        "report": report,
-        "headers": headers,
-        "table": table,
-        "digest": hashlib.blake2b(repr(table).encode(), digest_size=12).hexdigest(),
-        "sessions": Session.objects.values_list("pk", "name"),
+        "body_html": mark_safe(revision_cached(key, body)),  # noqa: S308 (our template, escaped)
+        "sessions": sessions,
         "session_id": session_id,
-        "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308 (escaped)
+        "session_name": dict(sessions).get(session_id, ""),
     }
     return render(request, "office/statistics.html", context)
 

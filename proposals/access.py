@@ -96,6 +96,15 @@ def reads_everything(user: Any) -> bool:
     )
 
 
+def visibility_key(user: Any) -> str:
+    """What this user may read, as a cache key part: everything, one bureau's items, or nothing
+    (assignment_list_visible draws the same line); pages cached across users key on it."""
+    if reads_everything(user):
+        return "all"
+    staff = staff_of(user)
+    return f"bureau-{staff.bureau_id}" if staff is not None and staff.bureau_id else "none"
+
+
 def handling_body(user: Any) -> str | None:
     """The body ("npc"/"cppcc") whose items this user registers and decides, or None."""
     staff = staff_of(user)

@@ -19,6 +19,14 @@ def seed_holiday_calendar(sender: AppConfig, using: str = "default", **kwargs: A
     holiday_calendar_seed()
 
 
+def install_revision_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After every migrate (and test-database creation): the data revision's triggers on every
+    table of proposals and replies, new tables included (proposals/revision.py)."""
+    from proposals.revision import revision_triggers_install
+
+    revision_triggers_install(using)
+
+
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = "建议提案办理"
@@ -26,3 +34,5 @@ class ProposalsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(seed_holiday_calendar, sender=self)
+        # after all apps: replies' tables exist only once its own migrations ran
+        post_migrate.connect(install_revision_triggers, dispatch_uid="fuhan_revision_triggers")

@@ -872,3 +872,23 @@ class PersonLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name} 的链接（至 {self.expires_at:%Y-%m-%d}）"
+
+
+class Revision(models.Model):
+    """One row: a number that the database itself raises in the same transaction as any write
+    to this app's or replies' tables (triggers installed by proposals/revision.py after every
+    migrate), so that what a page computed from those tables can be cached under it and is
+    never served after a change. `epoch` is drawn anew whenever the row is created, so that a
+    flushed database (tests) does not meet the numbers of its previous life."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    epoch = models.CharField("纪元", max_length=32)
+    n = models.BigIntegerField("修订号", default=0)
+
+    class Meta:
+        verbose_name = "数据修订号"
+        verbose_name_plural = "数据修订号"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="revision_single_row")]
+
+    def __str__(self) -> str:
+        return f"{self.epoch}:{self.n}"

@@ -92,6 +92,9 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 AUTHENTICATION_BACKENDS = [
     # django-axes first: a locked-out client is refused before any password is checked
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend that reads the user's Staff row in the same query (proposals/backends.py)
+    "proposals.backends.StaffModelBackend",
+    # sessions opened before StaffModelBackend existed name this one
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Django's four validators with Chinese messages whatever the browser's language

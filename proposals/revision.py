@@ -1,0 +1,176 @@
+"""The data revision: what a page computed from the workflow's tables may be cached under it.
+
+The database raises the number itself, by triggers on every table of the watched apps, in the
+same transaction as the write, so that a cached board, statistics page or API page is never
+served after a change, whatever wrote it: the 55 queryset update()/bulk_create()/delete()
+calls of the services (which send no signals), the admin, a migration or a psql session.
+
+PostgreSQL: the trigger is a deferred constraint trigger, so that it runs when the writing
+transaction commits; the revision row is locked only for the commit itself (two writers never
+wait on it while holding other locks, so no deadlock), and a transaction-local setting makes it
+raise the number once per transaction however many rows it wrote. SQLite (the embedded default)
+has one writer at a time and row triggers only: one upsert per written row.
+
+A reader takes the revision before it reads the data (each statement of an autocommit request
+sees what was committed when it started), so what it caches under revision r is at least as new
+as r. Reads inside a transaction bypass the cache: that transaction's own uncommitted writes
+must not end up in it (tests that run in a transaction therefore never read a cached page).
+The epoch, drawn when the row is created, keeps a flushed test database from meeting the
+numbers of its previous life; the code stamp keeps a new release from serving fragments the
+old templates rendered (Redis outlives a deploy).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Callable
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from typing import TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db import connections
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+WATCHED_APPS = ("proposals", "replies")
+TABLE = "proposals_revision"
+TRIGGER = "fuhan_revision"
+FUNCTION = "fuhan_revision_raise"
+CACHE_SECONDS = 600
+
+# Names below are this module's constants, never input.
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('fuhan.revision_raised', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('fuhan.revision_raised', 'on', true);
+    INSERT INTO {TABLE} (id, epoch, n) VALUES (1, md5(random()::text || clock_timestamp()), 1)
+    ON CONFLICT (id) DO UPDATE SET n = {TABLE}.n + 1;
+    RETURN NULL;
+END $$
+"""  # noqa: S608
+
+_SQLITE_RAISE = (
+    f"INSERT INTO {TABLE} (id, epoch, n) VALUES (1, lower(hex(randomblob(16))), 1) "  # noqa: S608
+    "ON CONFLICT(id) DO UPDATE SET n = n + 1;"
+)
+
+
+def watched_tables() -> list[str]:
+    """Every table of the watched apps (many-to-many tables included) but the revision's own."""
+    tables = []
+    for label in WATCHED_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            table = model._meta.db_table
+            if table != TABLE and model._meta.managed and not model._meta.proxy:
+                tables.append(table)
+    return sorted(set(tables))
+
+
+def revision_triggers_install(using: str = "default") -> list[str]:
+    """(Re)creates the triggers on every watched table and the revision row if missing;
+    idempotent, run after every migrate (proposals.apps), so a new table gets its trigger
+    without a migration of its own. Returns the tables."""
+    conn = connections[using]
+    existing = set(conn.introspection.table_names())
+    if TABLE not in existing:
+        return []  # migrated backwards past the revision's table
+    tables = [t for t in watched_tables() if t in existing]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION)
+            for table in tables:
+                quoted = conn.ops.quote_name(table)
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
+                cursor.execute(
+                    f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
+                    f"ON {quoted} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                    f"EXECUTE FUNCTION {FUNCTION}()"
+                )
+            cursor.execute(
+                f"INSERT INTO {TABLE} (id, epoch, n) VALUES (1, md5(random()::text), 0) "  # noqa: S608
+                "ON CONFLICT (id) DO NOTHING"
+            )
+        elif conn.vendor == "sqlite":
+            for table in tables:
+                quoted = conn.ops.quote_name(table)
+                for op in ("INSERT", "UPDATE", "DELETE"):
+                    name = conn.ops.quote_name(f"{TRIGGER}_{op.lower()}_{table}")
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    cursor.execute(
+                        f"CREATE TRIGGER {name} AFTER {op} ON {quoted} BEGIN {_SQLITE_RAISE} END"
+                    )
+            cursor.execute(
+                f"INSERT INTO {TABLE} (id, epoch, n) "  # noqa: S608
+                "VALUES (1, lower(hex(randomblob(16))), 0) "
+                "ON CONFLICT(id) DO NOTHING"
+            )
+        else:
+            return []
+    return tables
+
+
+def revision_current() -> str | None:
+    """ "epoch:n", or None where nothing may be cached: inside a transaction, on a database
+    without the revision row (flushed and not written since) or another engine."""
+    if connection.in_atomic_block or connection.vendor not in ("postgresql", "sqlite"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT epoch, n FROM {TABLE} WHERE id = 1")  # noqa: S608 (constant)
+        row = cursor.fetchone()
+    return f"{row[0]}:{row[1]}" if row else None
+
+
+@functools.cache
+def code_stamp() -> str:
+    """A digest of the project's templates and Python sources, once per process."""
+    digest = hashlib.blake2b(digest_size=8)
+    root = Path(settings.BASE_DIR)
+    folders = [Path(a.path) for a in apps.get_app_configs() if Path(a.path).is_relative_to(root)]
+    folders += [Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])]
+    for folder in sorted(set(folders)):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html", ".txt") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def revision_cached(
+    parts: Sequence[Any], compute: Callable[[], T], *, seconds: int = CACHE_SECONDS
+) -> T:
+    """compute(), cached under the current revision and `parts` (everything else the result
+    depends on: who may see what, the query, today's date). Without a revision, or with the
+    cache down, it simply computes: the cache only ever saves work."""
+    revision = revision_current()
+    if revision is None:
+        return compute()
+    key = (
+        "rev:"
+        + hashlib.blake2b(
+            repr((code_stamp(), revision, *parts)).encode(), digest_size=16
+        ).hexdigest()
+    )
+    try:
+        hit = cache.get(key)
+    except Exception:  # Redis down: serve the page without the cache
+        log.warning("缓存不可用，页面直接计算", exc_info=True)
+        return compute()
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = compute()
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        log.warning("缓存不可用，结果未缓存", exc_info=True)
+    return value

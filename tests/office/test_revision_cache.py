@@ -1,0 +1,163 @@
+"""The data revision (proposals/revision.py) and the pages cached under it: a change made by
+any path shows at once, a rolled-back one changes nothing, what one user may not see never
+reaches them from another user's cached page, and a dead cache only costs time.
+
+These tests commit (transaction=True): inside a test's transaction nothing is cached at all."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.choices import AssignmentState
+from proposals import services as ps
+from proposals.models import Assignment
+from proposals.models import Proposal
+from proposals.revision import revision_cached
+from proposals.revision import revision_current
+from proposals.revision import watched_tables
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def register(world, number, title, bureau):
+    return ps.proposal_register(
+        session=world.npc_session,
+        number=number,
+        title=title,
+        lead_proposer="申卫康",
+        assigned_date=world.npc_session.created_at.date(),
+        lead_bureaus=[bureau],
+        actor=world.npc,
+    )
+
+
+def board(client, user, query=""):
+    """The board's HTML without its CSRF tokens (masked anew on every response)."""
+    client.force_login(user)
+    response = client.get(reverse("office:board") + query)
+    assert response.status_code == 200
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_every_watched_table_has_the_trigger(world):
+    tables = watched_tables()
+    assert "proposals_assignment" in tables and "replies_reply" in tables
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = 'fuhan_revision'"
+            )
+            have = {r[0] for r in cursor.fetchall()}
+            assert set(tables) <= have
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            have = {r[0] for r in cursor.fetchall()}
+            for table in tables:
+                for op in ("insert", "update", "delete"):
+                    assert f"fuhan_revision_{op}_{table}" in have
+
+
+def test_any_write_raises_the_revision_once_committed_and_a_rollback_does_not(world):
+    p = register(world, 1, "关于道路的建议", world.bureau)
+    before = revision_current()
+    assert before is not None
+    # a queryset update sends no signal: the trigger still sees it
+    Proposal.objects.filter(pk=p.pk).update(title="关于道路交通的建议")
+    after = revision_current()
+    assert after != before
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Proposal.objects.filter(pk=p.pk).update(title="不会留下的标题")
+        raise RuntimeError
+    assert revision_current() == after
+    with connection.cursor() as cursor:  # raw SQL, as a psql session would write
+        cursor.execute("UPDATE proposals_proposal SET is_key = TRUE WHERE id = %s", [p.pk])
+    assert revision_current() != after
+
+
+def test_nothing_is_cached_inside_a_transaction(world):
+    calls = []
+    with transaction.atomic():
+        assert revision_current() is None
+        revision_cached(("t",), lambda: calls.append(1))
+        revision_cached(("t",), lambda: calls.append(1))
+    assert len(calls) == 2
+
+
+def test_board_is_served_from_the_cache_until_a_transition_changes_it(client, world):
+    p = register(world, 1, "关于山核桃产业的建议", world.bureau)
+    a = p.assignments.get()
+    first = board(client, world.npc)
+    assert "关于山核桃产业的建议" in first and "已交办" in first
+    with CaptureQueriesContext(connection) as cold:
+        cache.clear()
+        board(client, world.npc)
+    with CaptureQueriesContext(connection) as warm:
+        again = board(client, world.npc)
+    assert again == first
+    assert len(warm) < len(cold)  # the list and the counts were not queried again
+
+    ps.assignment_transition(assignment_id=a.pk, name="accept", actor=world.clerk)
+    assert Assignment.objects.get(pk=a.pk).state == AssignmentState.ACCEPTED
+    after = board(client, world.npc)
+    accepted = dict(AssignmentState.choices)[AssignmentState.ACCEPTED]
+    assert f'<span class="state">{accepted}</span>' in after
+
+
+def test_a_bureau_never_gets_rows_cached_for_an_office(client, world):
+    register(world, 1, "关于本局事项的建议", world.bureau)
+    register(world, 2, "关于他局事项的建议", world.other_bureau)
+    office_page = board(client, world.npc)
+    assert "关于他局事项的建议" in office_page
+    outsider = board(client, world.clerk)  # same URL, right after the office filled the cache
+    assert "关于本局事项的建议" in outsider
+    assert "关于他局事项的建议" not in outsider
+
+
+def test_statistics_and_api_follow_a_withdrawal(client, world):
+    p = register(world, 1, "关于停车的建议", world.bureau)
+    client.force_login(world.npc)
+    api = client.get("/api/proposals/").json()
+    assert [r["status"] for r in api["results"]] == ["active"]
+    stats = client.get(reverse("office:statistics")).content.decode()
+    assert world.bureau.short_name in stats
+
+    ps.proposal_withdraw(proposal_id=p.pk, actor=world.npc, reason="提出人撤回")
+    api = client.get("/api/proposals/").json()
+    assert [r["status"] for r in api["results"]] == ["withdrawn"]
+    assert client.get(reverse("office:statistics")).content.decode() != stats
+
+
+def test_outsider_api_page_is_not_the_office_page(client, world):
+    register(world, 1, "关于他局事项的建议", world.other_bureau)
+    client.force_login(world.npc)
+    assert client.get("/api/assignments/").json()["results"]
+    client.force_login(world.clerk)
+    assert client.get("/api/assignments/").json()["results"] == []
+
+
+def test_a_dead_cache_only_costs_time(client, world, monkeypatch):
+    register(world, 1, "关于供水的建议", world.bureau)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis 不可用")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    assert "关于供水的建议" in board(client, world.npc)
+    client.force_login(world.npc)
+    assert client.get(reverse("office:statistics")).status_code == 200
