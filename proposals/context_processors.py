@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
 
 from proposals.access import may_edit_calendar
 from proposals.access import may_export_letters
@@ -17,6 +21,8 @@ from proposals.access import may_see_audit
 from proposals.access import may_see_calendar
 from proposals.access import may_see_proposers
 from proposals.access import may_use_system
+from proposals.access import visibility_key
+from proposals.revision import revision_cached
 from proposals.selectors import calendar_warning
 
 
@@ -50,12 +56,34 @@ def menu_for(user: Any) -> Menu:
     )
 
 
+def header_for(user: Any) -> list[SafeString]:
+    """The header's links and the user's line (templates/_header.html), in three parts around
+    the notifications link. The flags read the user's Staff row, office and bureau, which the
+    data revision watches; the account's own fields are part of the key."""
+    key = ("header", user.pk, user.username, user.first_name, user.last_name, user.is_staff,
+           user.is_superuser)  # fmt: skip
+
+    def render() -> list[str]:
+        html = render_to_string("_header.html", {"menu": menu_for(user), "user": user})
+        return html.split("<!--cut-->")
+
+    return [mark_safe(part) for part in revision_cached(key, render)]  # noqa: S308 (escaped)
+
+
+def calendar_warning_cached(user: Any) -> Any:
+    """The same for every office user on a day until the data changes (the counts by due date
+    and the holiday calendar are both watched by the revision); boxed, as None is a value."""
+    key = ("calendar_warning", visibility_key(user), timezone.localdate())
+    return revision_cached(key, lambda: (calendar_warning(user=user),))[0]
+
+
 def menu(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
         "menu": SimpleLazyObject(lambda: menu_for(user)),
-        # read (one query) only by the pages that include proposals/_calendar_warning.html
-        "calendar_warning": SimpleLazyObject(lambda: calendar_warning(user=user)),
+        "header": SimpleLazyObject(lambda: header_for(user)),
+        # read only by the pages that include proposals/_calendar_warning.html
+        "calendar_warning": SimpleLazyObject(lambda: calendar_warning_cached(user)),
     }

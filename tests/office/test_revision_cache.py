@@ -46,8 +46,11 @@ def register(world, number, title, bureau):
 
 
 def board(client, user, query=""):
-    """The board's HTML without its CSRF tokens (masked anew on every response)."""
-    client.force_login(user)
+    """The board's HTML without its CSRF tokens (masked anew on every response). Logs in only
+    when another user was logged in: a login writes last_login, which raises the revision."""
+    if getattr(client, "fuhan_user", None) != user.pk:
+        client.force_login(user)
+        client.fuhan_user = user.pk
     response = client.get(reverse("office:board") + query)
     assert response.status_code == 200
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
@@ -161,3 +164,40 @@ def test_a_dead_cache_only_costs_time(client, world, monkeypatch):
     assert "关于供水的建议" in board(client, world.npc)
     client.force_login(world.npc)
     assert client.get(reverse("office:statistics")).status_code == 200
+
+
+def test_the_cached_user_follows_a_password_change_and_a_deactivation(client, world):
+    """The request's user is cached under the revision (proposals/backends.py): a new password
+    ends the other sessions at once, and so does a deactivation."""
+    from django.contrib.auth import get_user_model
+
+    from proposals.backends import StaffModelBackend
+
+    users = get_user_model().objects
+    client.force_login(users.get(pk=world.npc.pk), backend="proposals.backends.StaffModelBackend")
+    assert client.get(reverse("office:board")).status_code == 200
+    backend = StaffModelBackend()
+    assert backend.get_user(world.npc.pk).staff.office_id == world.npc_office.pk
+    user = users.get(pk=world.npc.pk)
+    user.set_password("另一个足够长的口令2026")
+    user.save()
+    response = client.get(reverse("office:board"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+    client.force_login(users.get(pk=world.cppcc.pk), backend="proposals.backends.StaffModelBackend")
+    assert client.get(reverse("office:board")).status_code == 200
+    users.filter(pk=world.cppcc.pk).update(is_active=False)
+    assert backend.get_user(world.cppcc.pk) is None
+    assert client.get(reverse("office:board")).status_code == 302
+
+
+def test_a_new_bureau_shows_in_the_header_and_the_board_scope_at_once(client, world):
+    from proposals.models import Staff
+
+    register(world, 1, "关于本局事项的建议", world.bureau)
+    register(world, 2, "关于他局事项的建议", world.other_bureau)
+    assert "关于他局事项的建议" not in board(client, world.clerk)
+    assert world.bureau.short_name in board(client, world.clerk)  # the header's line
+    Staff.objects.filter(user=world.clerk).update(bureau=world.other_bureau)
+    page = board(client, world.clerk)
+    assert "关于他局事项的建议" in page and "关于本局事项的建议" not in page
