@@ -192,7 +192,7 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
         "body_html": mark_safe(revision_cached(key, body)),  # noqa: S308 (our template, escaped)
         "sessions": sessions,
         "session_id": session_id,
-        "session_name": dict(sessions).get(session_id, ""),
+        "session_name": dict(sessions).get(session_id, "") if session_id else "",
     }
     return render(request, "office/statistics.html", context)
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from core.actors import ProposerActor
@@ -441,22 +442,48 @@ def may_open_supervision(*, assignment: Assignment, user: Any, today: dt.date | 
     today = today or timezone.localdate()
     if assignment.due_date >= today:
         return _no("尚未逾期，逾期后才能下发督办单（可先催办）")
-    if _open_orders(assignment).exists():
+    if _open_orders(assignment):
         return _no("已有一份督办单待答复")
     return YES
 
 
-def _open_orders(assignment: Assignment) -> Any:
-    return Supervision.objects.filter(
-        assignment=assignment, kind=SupervisionKind.ORDER, state=SupervisionState.OPEN
+def supervisions_of(assignment: Assignment) -> list[Supervision]:
+    """The assignment's 催办 and 督办单, oldest first, with who sent, answered and closed them:
+    read once per page (the item page prefetches them, `supervisions_prefetch`) and shared by
+    the checks here and the selectors, which each made a query of their own before."""
+    cache = getattr(assignment, "_prefetched_objects_cache", {})
+    if "supervisions" in cache:
+        return list(cache["supervisions"])
+    return list(
+        Supervision.objects.filter(assignment=assignment).select_related(
+            "office", "created_by", "answered_by", "closed_by"
+        )
     )
+
+
+def supervisions_prefetch() -> Prefetch[Any]:
+    """What `supervisions_of` reads, for prefetch_related_objects on a page's assignment."""
+    return Prefetch(
+        "supervisions",
+        queryset=Supervision.objects.select_related(
+            "office", "created_by", "answered_by", "closed_by"
+        ),
+    )
+
+
+def _open_orders(assignment: Assignment) -> list[Supervision]:
+    return [
+        s
+        for s in supervisions_of(assignment)
+        if s.kind == SupervisionKind.ORDER and s.state == SupervisionState.OPEN
+    ]
 
 
 def may_answer_supervision(*, assignment: Assignment, user: Any) -> Can:
     """The bureau's clerk or supervisor answers the 督办单 that waits for it."""
     if not bureau_member(assignment, user):
         return _denied("只有承办单位的承办人和承办领导可以答复督办单")
-    if not _open_orders(assignment).exists():
+    if not _open_orders(assignment):
         return _no("没有待答复的督办单")
     return YES
 

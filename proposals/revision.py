@@ -139,7 +139,8 @@ def code_stamp() -> str:
     digest = hashlib.blake2b(digest_size=8)
     root = Path(settings.BASE_DIR)
     folders = [Path(a.path) for a in apps.get_app_configs() if Path(a.path).is_relative_to(root)]
-    folders += [Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])]
+    templates: list[dict[str, Any]] = settings.TEMPLATES
+    folders += [Path(d) for t in templates for d in t.get("DIRS", [])]
     for folder in sorted(set(folders)):
         for path in sorted(folder.rglob("*")):
             if path.suffix in (".py", ".html", ".txt") and path.is_file():
@@ -169,7 +170,7 @@ def revision_cached(
         log.warning("缓存不可用，页面直接计算", exc_info=True)
         return compute()
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = compute()
     try:
         cache.set(key, value, seconds)

@@ -32,6 +32,7 @@ from core.names import person_name
 from proposals import calendar
 from proposals.access import reads_everything
 from proposals.access import staff_of
+from proposals.access import supervisions_of
 from proposals.models import Assignment
 from proposals.models import AuditEvent
 from proposals.models import DueTally
@@ -325,9 +326,9 @@ def assignment_attention(*, assignment: Assignment) -> list[Attention]:
                 reply.satisfaction_date or timezone.localdate(reply.updated_at),
             )
         )
-    for order in Supervision.objects.filter(
-        assignment=assignment, kind=SupervisionKind.ORDER, state=SupervisionState.OPEN
-    ).select_related("office"):
+    for order in supervisions_of(assignment):
+        if order.kind != SupervisionKind.ORDER or order.state != SupervisionState.OPEN:
+            continue
         assert order.reply_by is not None  # noqa: S101 (a 督办单 always has one)
         notes.append(
             Attention(
@@ -342,11 +343,7 @@ def assignment_attention(*, assignment: Assignment) -> list[Attention]:
 
 def supervision_list(*, assignment: Assignment) -> list[Supervision]:
     """The 催办 and 督办单 of an assignment, oldest first (who may see the assignment sees them)."""
-    return list(
-        Supervision.objects.filter(assignment=assignment).select_related(
-            "office", "created_by", "answered_by", "closed_by"
-        )
-    )
+    return supervisions_of(assignment)
 
 
 @dataclass(frozen=True)

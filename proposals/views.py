@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.http import Http404
 from django.http import HttpRequest
@@ -43,6 +44,7 @@ from proposals.access import may_request_extension
 from proposals.access import may_see_proposal
 from proposals.access import may_urge
 from proposals.access import may_withdraw
+from proposals.access import supervisions_prefetch
 from proposals.access import transition_check
 from proposals.forms import AttachmentUploadForm
 from proposals.forms import BatchAcceptForm
@@ -186,6 +188,8 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = visible_or_404(request, assignment_id)
+    # one read of the 催办/督办单 for the checks, the notes on top and the list
+    prefetch_related_objects([assignment], supervisions_prefetch())
     caps = assignment_capabilities(assignment=assignment, user=request.user)
     actions = action_forms(assignment=assignment, actions=caps.actions)
     extensions = list(assignment.extensions.order_by("-created_at"))

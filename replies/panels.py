@@ -11,7 +11,6 @@ from proposals.access import AssignmentCaps
 from proposals.models import Assignment
 from replies.forms import FeedbackForm
 from replies.models import Opinion
-from replies.models import Reply
 from replies.selectors import co_unit_opinions
 from replies.selectors import letter_list_for_co_unit
 
@@ -27,7 +26,7 @@ def reply_panel(
             # the lead unit's issued letter, which the co-units read (may_read_issued_letters)
             "lead_letters": letter_list_for_co_unit(assignment=assignment, user=request.user),
         }
-    reply = Reply.objects.filter(assignment=assignment).first()
+    reply = getattr(assignment, "reply", None)  # read once for the page (the notes read it too)
     return {
         "is_lead": True,
         "reply": reply,
