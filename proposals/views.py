@@ -20,8 +20,10 @@ from django.http import HttpResponseServerError
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.http import require_POST
 
@@ -70,6 +72,7 @@ from proposals.pages import panels_for
 from proposals.pages import require
 from proposals.pages import run_form
 from proposals.pages import visible_or_404
+from proposals.revision import revision_cached
 from proposals.workflow import steps
 
 logger = logging.getLogger(__name__)
@@ -115,13 +118,24 @@ def _inbox_rows(user: Any, today: Any) -> list[tuple[Any, ...]]:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = _inbox_rows(request.user, today)
     staff = selectors.staff_of(request.user)
+
+    def rows() -> tuple[bool, str]:
+        found = _inbox_rows(request.user, today)
+        batch = any(row[4] for row in found)
+        html = render_to_string(
+            "proposals/_rows.html", {"rows": found, "with_task": True, "select": batch}
+        )
+        return batch, html
+
+    # up to 200 rows, the same until the data changes (proposals.revision): cached per user, as
+    # the to-dos and the batch checkboxes follow the user's role and rights
+    batch_accept, rows_html = revision_cached(("inbox", request.user.pk, today), rows)
     context = {
-        "rows": rows,
+        "rows_html": mark_safe(rows_html),  # noqa: S308 (rendered by our template, escaped)
         "intro": selectors.inbox_intro(staff=staff),
         "today": today,
-        "batch_accept": any(row[4] for row in rows),
+        "batch_accept": batch_accept,
         "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
     }
     return render(request, "proposals/inbox.html", context)

@@ -210,3 +210,20 @@ def test_a_new_bureau_shows_in_the_header_and_the_board_scope_at_once(client, wo
     page = board(client, world.clerk)
     assert "关于他局事项的建议" in page
     assert "关于本局事项的建议" not in page
+
+
+def test_inbox_is_cached_per_user_and_follows_a_transition(client, world):
+    p = register(world, 1, "关于山区供水的建议", world.bureau)
+    a = p.assignments.get()
+
+    def inbox(user):
+        client.force_login(user)
+        response = client.get(reverse("proposals:inbox"))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "关于山区供水的建议" in inbox(world.clerk)
+    assert 'name="ids"' in inbox(world.clerk)  # 批量签收 offered to the clerk
+    assert "关于山区供水的建议" not in inbox(world.other_clerk)  # outsider, right after
+    ps.assignment_transition(assignment_id=a.pk, name="accept", actor=world.clerk)
+    assert 'name="ids"' not in inbox(world.clerk)  # accepted: nothing left to accept
