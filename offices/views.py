@@ -50,6 +50,7 @@ from proposals.pages import batch_refusals
 from proposals.pages import require
 from proposals.pages import run_form
 from proposals.pages import visible_or_404
+from proposals.revision import content_cached
 from proposals.revision import revision_cached
 from proposals.selectors import assignment_list_visible
 from proposals.services import supervision_urge_batch
@@ -103,17 +104,18 @@ def board_view(request: HttpRequest) -> HttpResponse:
         page = board.board_page(
             user=request.user, filters=filters, size=size, cursor=cursor, today=today, qs=qs
         )
-        shared = {
+        matrix = board.board_counts(user=request.user, filters=filters, today=today, qs=qs)
+        query_no_state = _query_without(request, "cursor", "export", "state", "bureau")
+        rows = {
             "soon_days": settings.FUHAN_DUE_SOON_WORKDAYS,
             "urge": may_urge,
-            "matrix": board.board_counts(user=request.user, filters=filters, today=today, qs=qs),
+            "total": matrix.total,
             "page": page,
             "rows": page.rows,
             "next_cursor": encode(page.next) if page.next else "",
             "previous_cursor": encode(page.previous) if page.previous else "",
             "size": size,
             "query": query,
-            "query_no_state": _query_without(request, "cursor", "export", "state", "bureau"),
         }
         lists = {
             "filters": filters,
@@ -124,8 +126,15 @@ def board_view(request: HttpRequest) -> HttpResponse:
         }
         return (
             render_to_string("office/_board_filter_lists.html", lists),
-            render_to_string("office/_board_counts.html", shared),
-            render_to_string("office/_board_rows.html", shared),
+            # 40 bureaus x 10 states: rendered again only when the figures change
+            content_cached(
+                ("board_matrix", matrix.digest, query_no_state),
+                lambda: render_to_string(
+                    "office/_board_counts.html",
+                    {"matrix": matrix, "query_no_state": query_no_state},
+                ),
+            ),
+            render_to_string("office/_board_rows.html", rows),
         )
 
     # the counts and rows are the same for everyone who sees the same items with the same query
@@ -175,14 +184,18 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
     def body() -> str:
         report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
         columns, values = statistics.statistics_table(report)
-        return render_to_string(
-            "office/_statistics_table.html",
-            {
-                "report": report,
-                "headers": [c.header for c in columns],
-                "table": statistics.statistics_display(columns, values),
-                "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308
-            },
+        table = statistics.statistics_display(columns, values)
+        # rendered again only when the figures change (a write elsewhere leaves them as they were)
+        return content_cached(
+            ("statistics", repr(table), repr(report.rows)),
+            lambda: render_to_string(
+                "office/_statistics_table.html",
+                {
+                    "headers": [c.header for c in columns],
+                    "table": table,
+                    "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308
+                },
+            ),
         )
 
     # the same for everyone who sees the same bureaus, until the data changes (proposals.revision)

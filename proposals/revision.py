@@ -158,11 +158,22 @@ def revision_cached(
     revision = revision_current()
     if revision is None:
         return compute()
+    return _cached(("rev", revision, *parts), compute, seconds)
+
+
+def content_cached(
+    parts: Sequence[Any], compute: Callable[[], T], *, seconds: int = CACHE_SECONDS
+) -> T:
+    """compute(), cached under `parts` alone, for a rendering identified by its own content
+    (a digest of the figures a fragment shows), which no write can make stale: after a write
+    that leaves the figures as they were, the fragment is not rendered again."""
+    return _cached(("content", *parts), compute, seconds)
+
+
+def _cached(parts: Sequence[Any], compute: Callable[[], T], seconds: int) -> T:
     key = (
-        "rev:"
-        + hashlib.blake2b(
-            repr((code_stamp(), revision, *parts)).encode(), digest_size=16
-        ).hexdigest()
+        "fuhan:"
+        + hashlib.blake2b(repr((code_stamp(), *parts)).encode(), digest_size=16).hexdigest()
     )
     try:
         hit = cache.get(key)
