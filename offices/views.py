@@ -185,13 +185,14 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
         report = statistics.statistics_by_bureau(user=request.user, session_id=session_id)
         columns, values = statistics.statistics_table(report)
         table = statistics.statistics_display(columns, values)
+        headers = [c.header for c in columns]
         # rendered again only when the figures change (a write elsewhere leaves them as they were)
         return content_cached(
-            ("statistics", repr(table), repr(report.rows)),
+            ("statistics", repr(headers), repr(table), repr(report.rows)),
             lambda: render_to_string(
                 "office/_statistics_table.html",
                 {
-                    "headers": [c.header for c in columns],
+                    "headers": headers,
                     "table": table,
                     "chart": mark_safe(statistics.statistics_chart_svg(report.rows)),  # noqa: S308
                 },
