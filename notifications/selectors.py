@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from notifications.models import Notification
+from proposals.revision import revision_cached
 
 
 def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
@@ -19,4 +20,9 @@ def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
 
 
 def notification_unread_count(*, user: Any) -> int:
-    return notification_list(user=user, unread_only=True).count()
+    """The badge on every page: counted once per data revision (notifications are watched by
+    it, so a new or read notification shows at once), not on every request."""
+    return revision_cached(
+        ("unread_notifications", user.pk),
+        lambda: notification_list(user=user, unread_only=True).count(),
+    )

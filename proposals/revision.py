@@ -1,7 +1,7 @@
 """The data revision: what a page computed from the workflow's tables may be cached under it.
 
 The database raises the number itself, by triggers on every table of the watched apps (the
-workflow's two and Django's auth), in the
+workflow's two, notifications and Django's auth), in the
 same transaction as the write, so that a cached board, statistics page or API page is never
 served after a change, whatever wrote it: the 55 queryset update()/bulk_create()/delete()
 calls of the services (which send no signals), the admin, a migration or a psql session.
@@ -41,8 +41,9 @@ from django.db import connections
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# auth: the request's user is cached under the revision too (proposals/backends.py)
-WATCHED_APPS = ("proposals", "replies", "auth")
+# auth: the request's user is cached under the revision too (proposals/backends.py);
+# notifications: each page's unread count (notifications.selectors)
+WATCHED_APPS = ("proposals", "replies", "notifications", "auth")
 TABLE = "proposals_revision"
 TRIGGER = "fuhan_revision"
 FUNCTION = "fuhan_revision_raise"

@@ -110,21 +110,29 @@ def letter_list_visible(*, user: Any) -> QuerySet[IssuedLetter]:
 
 
 def letter_list_for_co_unit(*, assignment: Assignment, user: Any) -> list[IssuedLetter]:
-    """On a co-unit's item page: the lead unit's issued letters, when the user may read them."""
+    """On a co-unit's item page: the lead unit's issued letters, when the user may read them.
+    One query for the letters with their lead assignments (read with them), then the check once
+    per lead unit."""
     if assignment.is_lead or assignment.state == AssignmentState.REASSIGNED:
         return []
-    leads = [
-        lead
-        for lead in assignment.proposal.assignments.filter(role=AssignmentRole.LEAD)
-        .exclude(state=AssignmentState.REASSIGNED)
-        .select_related("proposal__session", "bureau")
-        if may_read_issued_letters(assignment=lead, user=user)
-    ]
-    return list(
-        IssuedLetter.objects.filter(reply__assignment__in=leads)
-        .select_related("reply__assignment__bureau")
+    letters = (
+        IssuedLetter.objects.filter(
+            reply__assignment__proposal_id=assignment.proposal_id,
+            reply__assignment__role=AssignmentRole.LEAD,
+        )
+        .exclude(reply__assignment__state=AssignmentState.REASSIGNED)
+        .select_related("reply__assignment__bureau", "reply__assignment__proposal__session")
         .order_by("issued_date", "pk")
     )
+    allowed: dict[int, bool] = {}
+    shown = []
+    for letter in letters:
+        lead = letter.reply.assignment
+        if lead.pk not in allowed:
+            allowed[lead.pk] = bool(may_read_issued_letters(assignment=lead, user=user))
+        if allowed[lead.pk]:
+            shown.append(letter)
+    return shown
 
 
 def reply_get_for_preview(*, user: Any, assignment_id: int) -> Reply:

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.choices import AssignmentState
 from proposals import services as ps
@@ -227,3 +228,22 @@ def test_inbox_is_cached_per_user_and_follows_a_transition(client, world):
     assert "关于山区供水的建议" not in inbox(world.other_clerk)  # outsider, right after
     ps.assignment_transition(assignment_id=a.pk, name="accept", actor=world.clerk)
     assert 'name="ids"' not in inbox(world.clerk)  # accepted: nothing left to accept
+
+
+def test_the_unread_badge_follows_a_new_and_a_read_notification(client, world):
+    from notifications.models import Notification
+    from notifications.models import Reminder
+
+    def badge():
+        response = client.get(reverse("office:board"))
+        match = re.search(r'<span class="badge">(\d+)</span>', response.content.decode())
+        return int(match.group(1)) if match else 0
+
+    client.force_login(world.npc)
+    assert badge() == 0
+    note = Notification.objects.create(
+        recipient=world.npc, kind=Reminder.Kind.OVERDUE, title="有事项逾期"
+    )
+    assert badge() == 1
+    Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
+    assert badge() == 0
