@@ -28,6 +28,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from typing import TypeVar
@@ -37,6 +38,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db import connections
+from django.http import HttpRequest
+from django.http import HttpResponse
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -125,13 +128,49 @@ def revision_triggers_install(using: str = "default") -> list[str]:
 
 def revision_current() -> str | None:
     """ "epoch:n", or None where nothing may be cached: inside a transaction, on a database
-    without the revision row (flushed and not written since) or another engine."""
+    without the revision row (flushed and not written since) or another engine. Read once per
+    request (RevisionPerRequest) until the request writes."""
     if connection.in_atomic_block or connection.vendor not in ("postgresql", "sqlite"):
         return None
+    if _in_request.get() and (known := _known.get()) is not None:
+        return known
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT epoch, n FROM {TABLE} WHERE id = 1")  # noqa: S608 (constant)
         row = cursor.fetchone()
-    return f"{row[0]}:{row[1]}" if row else None
+    revision = f"{row[0]}:{row[1]}" if row else None
+    if _in_request.get():
+        _known.set(revision)
+    return revision
+
+
+_in_request: ContextVar[bool] = ContextVar("fuhan_revision_in_request", default=False)
+_known: ContextVar[str | None] = ContextVar("fuhan_revision_known", default=None)
+
+
+def _forget_on_write(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    """Any statement but a SELECT may write (and so raise the revision at its commit): the
+    request reads the revision again next time."""
+    if not sql.lstrip()[:6].upper().startswith("SELECT"):
+        _known.set(None)
+    return execute(sql, params, many, context)
+
+
+class RevisionPerRequest:
+    """Middleware: a page asks for the revision several times (the user, the header, the badge,
+    the page itself); one query per request answers them all, and any write the request makes
+    drops the answer, so that what it reads after its own write is never served from before."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        active, known = _in_request.set(True), _known.set(None)
+        try:
+            with connection.execute_wrapper(_forget_on_write):
+                return self.get_response(request)
+        finally:
+            _known.reset(known)
+            _in_request.reset(active)
 
 
 @functools.cache

@@ -136,6 +136,8 @@ MIDDLEWARE = [
     # request id first, so that every later log line carries it
     "django_guid.middleware.guid_middleware",
     "core.logging.RequestLogMiddleware",
+    # the data revision read once per request, forgotten when the request writes
+    "proposals.revision.RevisionPerRequest",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

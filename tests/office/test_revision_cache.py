@@ -247,3 +247,26 @@ def test_the_unread_badge_follows_a_new_and_a_read_notification(client, world):
     assert badge() == 1
     Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
     assert badge() == 0
+
+
+def test_a_page_reads_the_revision_once_and_again_after_its_own_write(client, world):
+    from proposals.revision import RevisionPerRequest
+
+    register(world, 1, "关于路灯的建议", world.bureau)
+    client.force_login(world.npc)
+    client.get(reverse("office:board"))
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(reverse("office:board")).status_code == 200
+    revision_reads = [q for q in page.captured_queries if "proposals_revision" in q["sql"]]
+    assert len(revision_reads) == 1  # the user, the header, the badge and the board share it
+
+    seen = []
+
+    def view(request):
+        seen.append(revision_current())
+        Proposal.objects.filter(number=1).update(title="关于路灯照明的建议")  # the request writes
+        seen.append(revision_current())
+        return None
+
+    RevisionPerRequest(view)(None)
+    assert seen[0] != seen[1]  # read again after the write, not the answer from before it
