@@ -32,10 +32,14 @@ from proposals.forms import transition_form
 from proposals.models import Assignment
 
 
-def visible_or_404(request: HttpRequest, assignment_id: int) -> Assignment:
+def visible_or_404(
+    request: HttpRequest, assignment_id: int, related: tuple[str, ...] = ()
+) -> Assignment:
     """The assignment if this user may see it; 404 with the same message otherwise."""
     try:
-        return selectors.assignment_get_visible(user=request.user, assignment_id=assignment_id)
+        return selectors.assignment_get_visible(
+            user=request.user, assignment_id=assignment_id, related=related
+        )
     except AccessDenied as exc:
         raise Http404(exc.message) from exc
 

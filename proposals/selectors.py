@@ -72,10 +72,13 @@ def assignment_list_visible(*, user: Any) -> QuerySet[Assignment]:
     return qs.filter(bureau_id=staff.bureau_id)
 
 
-def assignment_get_visible(*, user: Any, assignment_id: int) -> Assignment:
-    """The assignment if this user may see it; the same error for missing and forbidden."""
+def assignment_get_visible(
+    *, user: Any, assignment_id: int, related: tuple[str, ...] = ()
+) -> Assignment:
+    """The assignment if this user may see it; the same error for missing and forbidden.
+    `related`: one-to-one rows to read in the same query (the item page: its reply, opinion)."""
     try:
-        return assignment_list_visible(user=user).get(pk=assignment_id)
+        return assignment_list_visible(user=user).select_related(*related).get(pk=assignment_id)
     except Assignment.DoesNotExist as exc:
         raise AccessDenied("事项不存在或您无权查看") from exc
 

@@ -201,7 +201,8 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = visible_or_404(request, assignment_id)
+    # the reply (lead unit) or opinion (co-unit) with it: the notes and the panels read them
+    assignment = visible_or_404(request, assignment_id, related=("reply", "opinion"))
     # one read of the 催办/督办单 for the checks, the notes on top and the list
     prefetch_related_objects([assignment], supervisions_prefetch())
     caps = assignment_capabilities(assignment=assignment, user=request.user)

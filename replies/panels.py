@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from proposals.access import AssignmentCaps
 from proposals.models import Assignment
 from replies.forms import FeedbackForm
-from replies.models import Opinion
 from replies.selectors import co_unit_opinions
 from replies.selectors import letter_list_for_co_unit
 
@@ -22,7 +21,7 @@ def reply_panel(
     if not assignment.is_lead:
         return {
             "is_lead": False,
-            "opinion": Opinion.objects.filter(assignment=assignment).first(),
+            "opinion": getattr(assignment, "opinion", None),
             # the lead unit's issued letter, which the co-units read (may_read_issued_letters)
             "lead_letters": letter_list_for_co_unit(assignment=assignment, user=request.user),
         }
