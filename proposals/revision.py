@@ -84,7 +84,7 @@ def watched_tables() -> list[str]:
 
 
 def revision_triggers_install(using: str = "default") -> list[str]:
-    """(Re)creates the triggers on every watched table and the revision row if missing;
+    """Creates the triggers missing on the watched tables and the revision row if missing;
     idempotent, run after every migrate (proposals.apps), so a new table gets its trigger
     without a migration of its own. Returns the tables."""
     conn = connections[using]
@@ -95,9 +95,17 @@ def revision_triggers_install(using: str = "default") -> list[str]:
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+            # only the missing ones: CREATE TRIGGER locks its table, even for a moment
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = %s AND c.relnamespace = 'public'::regnamespace",
+                [TRIGGER],
+            )
+            have = {row[0] for row in cursor.fetchall()}
             for table in tables:
+                if table in have:
+                    continue
                 quoted = conn.ops.quote_name(table)
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
                 cursor.execute(
                     f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
                     f"ON {quoted} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
@@ -112,9 +120,9 @@ def revision_triggers_install(using: str = "default") -> list[str]:
                 quoted = conn.ops.quote_name(table)
                 for op in ("INSERT", "UPDATE", "DELETE"):
                     name = conn.ops.quote_name(f"{TRIGGER}_{op.lower()}_{table}")
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                     cursor.execute(
-                        f"CREATE TRIGGER {name} AFTER {op} ON {quoted} BEGIN {_SQLITE_RAISE} END"
+                        f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {quoted} "
+                        f"BEGIN {_SQLITE_RAISE} END"
                     )
             cursor.execute(
                 f"INSERT INTO {TABLE} (id, epoch, n) "  # noqa: S608
