@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import sys
 from collections.abc import Callable
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from typing import TypeVar
 
+import django
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
@@ -183,10 +185,16 @@ class RevisionPerRequest:
 
 @functools.cache
 def code_stamp() -> str:
-    """A digest of the project's templates and Python sources, once per process."""
-    digest = hashlib.blake2b(digest_size=8)
-    root = Path(settings.BASE_DIR)
-    folders = [Path(a.path) for a in apps.get_app_configs() if Path(a.path).is_relative_to(root)]
+    """A digest of the project's own templates and Python sources (not the installed packages
+    of a virtualenv inside the project folder: those are named by Django's version), once per
+    process."""
+    digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
+    root, installed = Path(settings.BASE_DIR), Path(sys.prefix)
+    folders = [
+        Path(a.path)
+        for a in apps.get_app_configs()
+        if Path(a.path).is_relative_to(root) and not Path(a.path).is_relative_to(installed)
+    ]
     templates: list[dict[str, Any]] = settings.TEMPLATES
     folders += [Path(d) for t in templates for d in t.get("DIRS", [])]
     for folder in sorted(set(folders)):
