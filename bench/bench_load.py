@@ -86,14 +86,14 @@ def production_env(db_url: str) -> dict[str, str]:
 
 def shared_cache() -> str:
     """This machine's Redis (database 13) when it answers, else the per-process cache."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/13"
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            if sock.recv(16).startswith(b"+PONG"):
-                return "redis://127.0.0.1:6379/13"
-    except OSError:
-        pass
-    return "locmemcache://bench"
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return "locmemcache://bench"
+    return url
 
 
 def collectstatic(env: dict[str, str]) -> None:
