@@ -498,18 +498,15 @@ def person_merge(*, keep_id: int, drop_ids: list[int], actor: Any) -> Person:
         if drop.body != keep.body:
             raise ApplicationError(f"{drop.name}与{keep.name}不属于同一届次类别，不能合并")
     for drop in drops:
-        for link in ProposalPerson.objects.filter(person=drop):
-            if ProposalPerson.objects.filter(proposal_id=link.proposal_id, person=keep).exists():
-                link.delete()
-            else:
-                link.person = keep
-                link.save(update_fields=["person"])
-        for rating in ProposerRating.objects.filter(person=drop):
-            if ProposerRating.objects.filter(letter_id=rating.letter_id, person=keep).exists():
-                rating.delete()
-            else:
-                rating.person = keep
-                rating.save(update_fields=["person"])
+        # the duplicate's item links and ratings move to `keep`, unless it has its own already
+        for model, unique_with in ((ProposalPerson, "proposal_id"), (ProposerRating, "letter_id")):
+            for row in model.objects.filter(person=drop):
+                taken = {unique_with: getattr(row, unique_with), "person": keep}
+                if model.objects.filter(**taken).exists():
+                    row.delete()
+                else:
+                    row.person = keep
+                    row.save(update_fields=["person"])
         for field in ("group", "mobile", "email"):
             if not getattr(keep, field) and getattr(drop, field):
                 setattr(keep, field, getattr(drop, field))
