@@ -321,12 +321,6 @@ def main() -> None:
     explain_pages()
 
 
-def item_url_pattern() -> str:
-    from offices.board import item_url_pattern as pattern
-
-    return pattern()
-
-
 def board_total(username: str) -> int:
     from offices.board import BoardFilters
     from offices.board import board_assignments

@@ -11,7 +11,8 @@ each mix and each concurrency level, `--requests` GET requests from that many cl
 each request on a new connection as a browser behind no proxy would (sync workers do not keep
 connections alive). It prints requests/s, errors and p50/p95/p99 per page and for the whole
 mix, the load average before and after each level, and where the CPU went (gunicorn workers,
-the PostgreSQL backends serving them, this client, the rest of the machine). It stops every
+the PostgreSQL backends serving them, this client, the rest of the machine), and at the start
+and the end the time of a fixed pure-Python loop, the machine's speed at that moment. It stops every
 process it started, also on Ctrl-C.
 
 Writes: the pages that offices share (board, statistics, API lists) are cached under the data
@@ -20,6 +21,18 @@ not those of a database nobody writes to, a writer thread commits `--writes` wri
 (default 1: an UPDATE of one random assignment, which invalidates every cached page as any
 transition would) during each level; `--writes 0` measures reads only. The printed revision
 delta shows how many writes landed.
+
+Before and after, side by side: BENCH_ROOT=<another checkout> runs this same benchmark against
+that checkout's code (its gunicorn, its settings, its bench_board.py generator, on the database
+DATABASE_URL names, which must differ from this one's since the schemas differ), e.g. the code
+before issue 14:
+
+    git worktree add /tmp/before 6d8730b && ln -s "$PWD/var/fonts" /tmp/before/var/fonts
+    BENCH_ROOT=/tmp/before DATABASE_URL=postgres://postgres@127.0.0.1:5432/fuhan_before_bench \
+        .venv/bin/python bench/bench_load.py --mixes office --levels 5
+
+Such a checkout knows no cursors (the deep board page is then asked as ?page=1000, which is how
+its links led there) and no data revision (its writes are still made, its delta printed as 0).
 
 What it leaves out: TLS, a reverse proxy and static files (whitenoise serves none here: pages
 only), logins (sessions are created beforehand), the work of the writes themselves (one small
@@ -46,7 +59,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# BENCH_ROOT: another checkout to measure (its code, its generator), see above.
+ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parents[1]).resolve()
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 # One secret for this process (which creates the sessions) and gunicorn (which checks them).
@@ -58,6 +72,7 @@ from django.conf import settings  # noqa: E402
 settings.SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]  # the test profile has its own
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from proposals.models import Assignment  # noqa: E402
 from proposals.models import Bureau  # noqa: E402
@@ -182,6 +197,17 @@ def cpu_by_pid(pids: list[int]) -> dict[int, float]:
     return seconds
 
 
+def speed_reference() -> float:
+    """Milliseconds of a fixed pure-Python loop (best of three): this machine's speed changes from
+    day to day and within the hour, so runs are compared by this number, not by the date."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU used in between by the processes running at the end (a process that ended in
     between is not counted: persistent connections make that rare)."""
@@ -216,7 +242,9 @@ def backend_pids(dbname: str) -> list[int]:
 
 def session_cookie(username: str) -> str:
     client = Client()
-    client.force_login(bench_board.get_user(username))
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
@@ -228,13 +256,16 @@ def mixes(rng: random.Random) -> dict[str, list[tuple[str, int, str, list[str]]]
     own_items = list(
         Assignment.objects.filter(bureau=bureau).order_by("?").values_list("pk", flat=True)[:200]
     )
-    deep = bench_board.deep_cursor("bench_office", 25, 1000)
     board = "/office/board/"
-    item = bench_board.item_url_pattern()
+    if hasattr(bench_board, "deep_cursor"):
+        deep = f"{board}?cursor={bench_board.deep_cursor('bench_office', 25, 1000)}"
+    else:  # a checkout from before the keyset pages (BENCH_ROOT)
+        deep = f"{board}?page=1000"
+    item = reverse("proposals:assignment", args=[0]).replace("/0/", "/{}/")
     return {
         "office": [
             ("看板", 3, "bench_office", ["/office/board/"]),
-            ("看板第1000页", 1, "bench_office", [f"/office/board/?cursor={deep}"]),
+            ("看板第1000页", 1, "bench_office", [deep]),
             ("看板 检索3字", 1, "bench_office", [f"{board}?q=直播基地", f"{board}?q=产业园"]),
             ("看板 检索2字", 1, "bench_office", [f"{board}?q=直播", f"{board}?q=交通"]),
             ("看板 筛选", 1, "bench_office",
@@ -344,6 +375,9 @@ def revision(url: str) -> int:
     import psycopg
 
     with psycopg.connect(url) as conn:
+        exists = conn.execute("SELECT to_regclass('proposals_revision')").fetchone()
+        if not exists or exists[0] is None:  # a checkout from before the revision (BENCH_ROOT)
+            return 0
         row = conn.execute("SELECT n FROM proposals_revision WHERE id = 1").fetchone()
     return int(row[0]) if row else 0
 
@@ -375,7 +409,10 @@ def main() -> None:
         master, port = start_gunicorn(env, args.workers)
         print(f"\ngunicorn：{args.workers} 个 sync 工作进程，端口 {port}，生产配置")
         print(f"缓存：{env['DJANGO_CACHE_URL']}")
-        print(f"机器：{os.cpu_count()} 核；每级 {args.requests} 个请求\n")
+        print(
+            f"机器：{os.cpu_count()} 核；每级 {args.requests} 个请求；"
+            f"速度参考（固定的纯 Python 循环）{speed_reference():.0f} ms\n"
+        )
         for name in args.mixes.split(","):
             mix = all_mixes[name]
             run_level(port, plan(mix, 3 * len(mix), rng), cookies, 2)  # warm up every page
@@ -427,6 +464,7 @@ def main() -> None:
                         f"{percentile(values, 50):>8.0f}"
                         f"{percentile(values, 95):>8.0f}{percentile(values, 99):>8.0f}"
                     )
+        print(f"\n速度参考（结束时）：{speed_reference():.0f} ms")
     finally:
         stop_all()
 
