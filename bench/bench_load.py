@@ -27,7 +27,8 @@ that checkout's code (its gunicorn, its settings, its bench_board.py generator, 
 DATABASE_URL names, which must differ from this one's since the schemas differ), e.g. the code
 before issue 14:
 
-    git worktree add /tmp/before 6d8730b && ln -s "$PWD/var/fonts" /tmp/before/var/fonts
+    git worktree add /tmp/before 6d8730b
+    mkdir -p /tmp/before/var && ln -s "$PWD/var/fonts" /tmp/before/var/fonts
     BENCH_ROOT=/tmp/before DATABASE_URL=postgres://postgres@127.0.0.1:5432/fuhan_before_bench \
         .venv/bin/python bench/bench_load.py --mixes office --levels 5
 
