@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.actors import ProposerActor
@@ -442,7 +443,7 @@ def may_open_supervision(*, assignment: Assignment, user: Any, today: dt.date | 
     today = today or timezone.localdate()
     if assignment.due_date >= today:
         return _no("尚未逾期，逾期后才能下发督办单（可先催办）")
-    if _open_orders(assignment):
+    if open_orders(assignment):
         return _no("已有一份督办单待答复")
     return YES
 
@@ -454,24 +455,20 @@ def supervisions_of(assignment: Assignment) -> list[Supervision]:
     cache = getattr(assignment, "_prefetched_objects_cache", {})
     if "supervisions" in cache:
         return list(cache["supervisions"])
-    return list(
-        Supervision.objects.filter(assignment=assignment).select_related(
-            "office", "created_by", "answered_by", "closed_by"
-        )
-    )
+    return list(_supervisions().filter(assignment=assignment))
 
 
 def supervisions_prefetch() -> Prefetch[Any]:
     """What `supervisions_of` reads, for prefetch_related_objects on a page's assignment."""
-    return Prefetch(
-        "supervisions",
-        queryset=Supervision.objects.select_related(
-            "office", "created_by", "answered_by", "closed_by"
-        ),
-    )
+    return Prefetch("supervisions", queryset=_supervisions())
 
 
-def _open_orders(assignment: Assignment) -> list[Supervision]:
+def _supervisions() -> QuerySet[Supervision]:
+    return Supervision.objects.select_related("office", "created_by", "answered_by", "closed_by")
+
+
+def open_orders(assignment: Assignment) -> list[Supervision]:
+    """The 督办单 still waiting for the bureau's answer (at most one: may_open_supervision)."""
     return [
         s
         for s in supervisions_of(assignment)
@@ -483,7 +480,7 @@ def may_answer_supervision(*, assignment: Assignment, user: Any) -> Can:
     """The bureau's clerk or supervisor answers the 督办单 that waits for it."""
     if not bureau_member(assignment, user):
         return _denied("只有承办单位的承办人和承办领导可以答复督办单")
-    if not _open_orders(assignment):
+    if not open_orders(assignment):
         return _no("没有待答复的督办单")
     return YES
 

@@ -30,6 +30,7 @@ from core.choices import TallyKey
 from core.exceptions import AccessDenied
 from core.names import person_name
 from proposals import calendar
+from proposals.access import open_orders
 from proposals.access import reads_everything
 from proposals.access import staff_of
 from proposals.access import supervisions_of
@@ -329,9 +330,7 @@ def assignment_attention(*, assignment: Assignment) -> list[Attention]:
                 reply.satisfaction_date or timezone.localdate(reply.updated_at),
             )
         )
-    for order in supervisions_of(assignment):
-        if order.kind != SupervisionKind.ORDER or order.state != SupervisionState.OPEN:
-            continue
+    for order in open_orders(assignment):
         assert order.reply_by is not None  # noqa: S101 (a 督办单 always has one)
         notes.append(
             Attention(
