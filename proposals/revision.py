@@ -55,6 +55,22 @@ FUNCTION = "fuhan_revision_raise"
 CACHE_SECONDS = 600
 
 # Names below are this module's constants, never input.
+_EPOCH = {
+    "postgresql": "md5(random()::text || clock_timestamp())",
+    "sqlite": "lower(hex(randomblob(16)))",
+}
+
+
+def _row_sql(vendor: str, *, raise_it: bool) -> str:
+    """The revision row's upsert: raise the number (the triggers) or only create the row with
+    a fresh epoch (after a migrate); either creates it when missing."""
+    then = f"DO UPDATE SET n = {TABLE}.n + 1" if raise_it else "DO NOTHING"
+    return (
+        f"INSERT INTO {TABLE} (id, epoch, n) VALUES (1, {_EPOCH[vendor]}, {int(raise_it)}) "  # noqa: S608
+        f"ON CONFLICT (id) {then}"
+    )
+
+
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -62,16 +78,10 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM set_config('fuhan.revision_raised', 'on', true);
-    INSERT INTO {TABLE} (id, epoch, n) VALUES (1, md5(random()::text || clock_timestamp()), 1)
-    ON CONFLICT (id) DO UPDATE SET n = {TABLE}.n + 1;
+    {_row_sql("postgresql", raise_it=True)};
     RETURN NULL;
 END $$
-"""  # noqa: S608
-
-_SQLITE_RAISE = (
-    f"INSERT INTO {TABLE} (id, epoch, n) VALUES (1, lower(hex(randomblob(16))), 1) "  # noqa: S608
-    "ON CONFLICT(id) DO UPDATE SET n = n + 1;"
-)
+"""
 
 
 def watched_tables() -> list[str]:
@@ -113,10 +123,6 @@ def revision_triggers_install(using: str = "default") -> list[str]:
                     f"ON {quoted} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                     f"EXECUTE FUNCTION {FUNCTION}()"
                 )
-            cursor.execute(
-                f"INSERT INTO {TABLE} (id, epoch, n) VALUES (1, md5(random()::text), 0) "  # noqa: S608
-                "ON CONFLICT (id) DO NOTHING"
-            )
         elif conn.vendor == "sqlite":
             for table in tables:
                 quoted = conn.ops.quote_name(table)
@@ -124,15 +130,11 @@ def revision_triggers_install(using: str = "default") -> list[str]:
                     name = conn.ops.quote_name(f"{TRIGGER}_{op.lower()}_{table}")
                     cursor.execute(
                         f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {quoted} "
-                        f"BEGIN {_SQLITE_RAISE} END"
+                        f"BEGIN {_row_sql('sqlite', raise_it=True)}; END"
                     )
-            cursor.execute(
-                f"INSERT INTO {TABLE} (id, epoch, n) "  # noqa: S608
-                "VALUES (1, lower(hex(randomblob(16))), 0) "
-                "ON CONFLICT(id) DO NOTHING"
-            )
         else:
             return []
+        cursor.execute(_row_sql(conn.vendor, raise_it=False))
     return tables
 
 
