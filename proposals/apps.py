@@ -21,7 +21,7 @@ def seed_holiday_calendar(sender: AppConfig, using: str = "default", **kwargs: A
 
 def install_revision_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """After every migrate (and test-database creation): the data revision's triggers on every
-    table of proposals and replies, new tables included (proposals/revision.py)."""
+    table of the watched apps, new tables included (proposals/revision.py, WATCHED_APPS)."""
     from proposals.revision import revision_triggers_install
 
     revision_triggers_install(using)

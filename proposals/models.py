@@ -876,10 +876,11 @@ class PersonLink(models.Model):
 
 class Revision(models.Model):
     """One row: a number that the database itself raises in the same transaction as any write
-    to this app's or replies' tables (triggers installed by proposals/revision.py after every
-    migrate), so that what a page computed from those tables can be cached under it and is
-    never served after a change. `epoch` is drawn anew whenever the row is created, so that a
-    flushed database (tests) does not meet the numbers of its previous life."""
+    to the tables of this app, replies, notifications or auth (triggers installed by
+    proposals/revision.py after every migrate), so that what a page computed from those tables
+    can be cached under it and is never served after a change. `epoch` is drawn anew whenever
+    the row is created, so that a flushed database (tests) does not meet the numbers of its
+    previous life."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     epoch = models.CharField("纪元", max_length=32)
